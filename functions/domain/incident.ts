@@ -1,0 +1,99 @@
+/**
+ * The incident as the domain sees it. Pure types: no I/O, no AWS.
+ * Stored items (functions/storage) and API views (functions/api) are derived from these.
+ */
+
+/** Every level a county ladder may use, bottom to top. A county picks an ordered subset (contract §2). */
+export const ALL_LEVELS = ['grid', 'town', 'county', 'city'] as const;
+export type Level = (typeof ALL_LEVELS)[number];
+export type Ladder = readonly Level[];
+
+export const STATUSES = ['open', 'resolved', 'closed', 'rejected'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const ACTIONS = ['acknowledge', 'comment', 'resolve', 'escalate', 'verify', 'reopen', 'reject'] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+export const EVENT_TYPES = [
+  'reported', 'assigned', 'acknowledged', 'commented', 'escalated', 'reminded',
+  'overdue', 'resolved', 'reopened', 'closed', 'rejected',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** `escalated`: deadline|manual; `reminded`: approaching|overdue; `closed`: verified|verification-window. */
+export type EventReason = 'deadline' | 'manual' | 'approaching' | 'overdue' | 'verified' | 'verification-window';
+
+export interface TimelineEvent {
+  at: string;
+  type: EventType;
+  /** The incident's level once the event has happened. */
+  level: Level;
+  /** `sub` of the caller; null for the system (workflow). */
+  actor: string | null;
+  note: string | null;
+  reason: EventReason | null;
+}
+
+export interface Location { lat: number; lng: number; address?: string | undefined }
+export interface ReporterContact { name?: string | undefined; phone?: string | undefined }
+export interface Resolution { note: string; by: string; level: Level; at: string }
+
+/** Deadlines per level and the verification window, frozen on the incident when it is reported. */
+export interface FrozenPolicy {
+  /** ISO 8601 duration per ladder level, e.g. { grid: 'PT24H', town: 'PT48H', city: 'PT72H' }. */
+  deadlines: Partial<Record<Level, string>>;
+  verificationWindow: string;
+  ladder: Level[];
+}
+
+/** Workflow bookkeeping kept on the record; changing it never bumps `version`. */
+export interface WorkflowState {
+  /** When the incident reached its current level (deadline runs from here). */
+  levelEnteredAt: string;
+  /** The 80 % reminder was sent for the current level. */
+  approachingReminded: boolean;
+  /** Reminders sent at the top level after the deadline passed (at most 3). */
+  overdueReminders: number;
+  /** When the resolved incident closes by itself (resolvedAt + verification window). */
+  verificationDue: string | null;
+  /** Task token of the waiting workflow stage; answered by supervisor actions. */
+  taskToken: string | null;
+  /** Execution name of the current workflow run (a resumed run gets a new generation). */
+  executionName: string | null;
+}
+
+export interface Incident {
+  id: string;
+  countyId: string;
+  category: string;
+  title: string;
+  description: string;
+  gridId: string;
+  communityId: string;
+  townId: string;
+  location: Location | null;
+  /** Personal data: phone visible only to the reporter, the grid leader and the county role. */
+  reporter: ReporterContact | null;
+  /** `sub` of whoever reported it: may read, verify and reopen it. */
+  reportedBy: string;
+  occurredAt: string | null;
+  status: Status;
+  level: Level;
+  /** ISO 8601 UTC; null once resolved. */
+  deadline: string | null;
+  overdue: boolean;
+  acknowledgedBy: string | null;
+  resolution: Resolution | null;
+  resolvedOnSpot: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  timeline: TimelineEvent[];
+  policy: FrozenPolicy;
+  workflow: WorkflowState;
+}
+
+/** Verified JWT claims (contract §3). */
+export const ROLES = ['reporter', 'grid', 'town', 'county', 'city'] as const;
+export type Role = (typeof ROLES)[number];
+export interface Caller { sub: string; name: string; role: Role; scope: string }

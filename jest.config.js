@@ -1,0 +1,21 @@
+/** ts-jest ESM preset: middy 5+ and the project are ESM-only. */
+const subpaths = ['domain', 'commons', 'storage', 'config', 'api', 'workflow'];
+/** @type {import('jest').Config} */
+export default {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    ...Object.fromEntries(subpaths.map((s) => [`^#${s}/(.*)\\.js$`, `<rootDir>/functions/${s}/$1`])),
+    '^#workflows/(.*)\\.js$': '<rootDir>/workflows/$1',
+    '^#local/(.*)\\.js$': '<rootDir>/local/$1',
+    '^#infra/(.*)\\.js$': '<rootDir>/infra/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
