@@ -1,0 +1,18 @@
+/**
+ * ISO 8601 durations as the county files write them (`PT24H`, `PT30S`, `P3D`, `P1DT12H`).
+ * Years and months are refused: their length depends on the calendar, a deadline must not.
+ */
+const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+export function parseDuration(iso: string): number {
+  const m = DURATION.exec(iso);
+  if (!m || iso === 'P' || iso.endsWith('T')) throw new Error(`"${iso}" is not an ISO 8601 duration such as PT24H, PT30S or P3D`);
+  const [, w, d, h, min, s] = m;
+  const ms = ((Number(w ?? 0) * 7 + Number(d ?? 0)) * 86_400 + Number(h ?? 0) * 3_600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1_000;
+  if (ms <= 0) throw new Error(`"${iso}" must be longer than zero`);
+  return ms;
+}
+
+export function isDuration(iso: string): boolean {
+  try { parseDuration(iso); return true; } catch { return false; }
+}
