@@ -3,11 +3,14 @@
  * every ladder level) are refinements so that every problem is reported with its JSON path.
  */
 import { z } from 'zod';
-import { ALL_LEVELS } from '#domain/incident.js';
-import { isDuration } from './duration.js';
+import { ALL_LEVELS, type Level } from '#domain/incident.js';
+import { parseDuration } from './duration.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens');
-const duration = z.string().refine(isDuration, 'must be an ISO 8601 duration such as PT24H, PT30S or P3D');
+const duration = z.string().superRefine((iso, ctx) => {
+  // parseDuration's own message says what is wrong: not ISO 8601, zero, or longer than a workflow may wait.
+  try { parseDuration(iso); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
+});
 const level = z.enum(ALL_LEVELS);
 
 export const PersonSchema = z.strictObject({
@@ -61,35 +64,10 @@ export const CountySchema = z.strictObject({
   webhooks: z.array(WebhookSchema).default([]),
   deployment: DeploymentSchema.optional(),
 }).superRefine((county, ctx) => {
-  const order = county.ladder.map((l) => ALL_LEVELS.indexOf(l));
-  if (county.ladder[0] !== 'grid') ctx.addIssue({ code: 'custom', path: ['ladder', 0], message: 'the ladder starts at grid' });
-  if (order.some((o, i) => i > 0 && o <= (order[i - 1] ?? -1))) {
-    ctx.addIssue({ code: 'custom', path: ['ladder'], message: 'levels must be distinct and in order grid, town, county, city' });
-  }
-  county.categories.forEach((c, i) => {
-    for (const l of county.ladder) {
-      if (!c.deadlines[l]) ctx.addIssue({ code: 'custom', path: ['categories', i, 'deadlines', l], message: `category "${c.id}" needs a deadline for level "${l}"` });
-    }
-  });
-  const seen = new Map<string, string>();
-  const claim = (value: string, path: (string | number)[]) => {
-    const before = seen.get(value);
-    if (before) ctx.addIssue({ code: 'custom', path, message: `id "${value}" is already used at ${before}` });
-    else seen.set(value, path.join('.'));
-  };
-  claim(county.id, ['id']);
-  county.towns.forEach((t, ti) => {
-    claim(t.id, ['towns', ti, 'id']);
-    t.communities.forEach((c, ci) => {
-      claim(c.id, ['towns', ti, 'communities', ci, 'id']);
-      c.grids.forEach((g, gi) => claim(g.id, ['towns', ti, 'communities', ci, 'grids', gi, 'id']));
-    });
-  });
-  const categories = new Set<string>();
-  county.categories.forEach((c, i) => {
-    if (categories.has(c.id)) ctx.addIssue({ code: 'custom', path: ['categories', i, 'id'], message: `category "${c.id}" is listed twice` });
-    categories.add(c.id);
-  });
+  for (const p of crossFieldProblems(county)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+}, {
+  // Run even when a field is malformed, so one load lists every problem of the file, not the first kind.
+  when: () => true,
 });
 
 export type County = z.infer<typeof CountySchema>;
@@ -98,3 +76,96 @@ export type Town = z.infer<typeof TownSchema>;
 export type Community = z.infer<typeof CommunitySchema>;
 export type Grid = z.infer<typeof GridSchema>;
 export type Person = z.infer<typeof PersonSchema>;
+
+/** `['towns', 0, 'id']` -> `$.towns[0].id`, the form every county problem is reported in. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    const k = String(key);
+    return /^[A-Za-z_$][\w$]*$/.test(k) ? `${out}.${k}` : `${out}[${JSON.stringify(k)}]`;
+  }, '$');
+}
+
+type Path = (string | number)[];
+interface CrossFieldProblem { path: Path; message: string }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const isLevel = (v: unknown): v is Level => (ALL_LEVELS as readonly unknown[]).includes(v);
+
+/**
+ * Rules that span fields. Written against `unknown` because it also runs on a file whose fields are
+ * malformed: a broken part is skipped here (the field rules already report it), the rest is checked.
+ */
+function crossFieldProblems(county: unknown): CrossFieldProblem[] {
+  if (!isRecord(county)) return [];
+  const problems: CrossFieldProblem[] = [];
+  const add = (path: Path, message: string) => problems.push({ path, message });
+
+  const rawLadder = list(county.ladder);
+  const ladder = rawLadder.every(isLevel) ? rawLadder : [];
+  if (ladder.length > 0) {
+    if (ladder[0] !== 'grid') add(['ladder', 0], 'the ladder starts at grid');
+    const order = ladder.map((l) => ALL_LEVELS.indexOf(l));
+    if (order.some((o, i) => i > 0 && o <= (order[i - 1] ?? -1))) {
+      add(['ladder'], 'levels must be distinct and in order grid, town, county, city');
+    }
+  }
+
+  const categoryIds = new Map<string, number>();
+  list(county.categories).forEach((c, i) => {
+    if (!isRecord(c)) return;
+    const cid = text(c.id);
+    if (cid !== undefined) {
+      if (categoryIds.has(cid)) add(['categories', i, 'id'], `category "${cid}" is listed twice (first at ${jsonPath(['categories', categoryIds.get(cid) ?? 0])})`);
+      else categoryIds.set(cid, i);
+    }
+    if (!isRecord(c.deadlines)) return;
+    for (const l of ladder) {
+      if (c.deadlines[l] === undefined) add(['categories', i, 'deadlines', l], `category "${cid ?? i}" needs a deadline for level "${l}"`);
+    }
+  });
+
+  // Town, community and grid ids share one namespace with the county id: a token's scope names one place.
+  const places = new Map<string, Path>();
+  const kinds = { towns: new Set<string>(), communities: new Set<string>(), grids: new Set<string>() };
+  const claim = (value: unknown, path: Path, kind: keyof typeof kinds) => {
+    const v = text(value);
+    if (v === undefined) return;
+    const before = places.get(v);
+    if (before) add(path, `id "${v}" is already used at ${jsonPath(before)}`);
+    else places.set(v, path);
+    kinds[kind].add(v);
+  };
+  const countyId = text(county.id);
+  if (countyId !== undefined) places.set(countyId, ['id']);
+  list(county.towns).forEach((t, ti) => {
+    if (!isRecord(t)) return;
+    claim(t.id, ['towns', ti, 'id'], 'towns');
+    list(t.communities).forEach((c, ci) => {
+      if (!isRecord(c)) return;
+      claim(c.id, ['towns', ti, 'communities', ci, 'id'], 'communities');
+      list(c.grids).forEach((g, gi) => {
+        if (isRecord(g)) claim(g.id, ['towns', ti, 'communities', ci, 'grids', gi, 'id'], 'grids');
+      });
+    });
+  });
+
+  // A webhook that can never fire is a typo the operator wants to hear about at load time.
+  const known = { townId: kinds.towns, communityId: kinds.communities, gridId: kinds.grids, category: new Set(categoryIds.keys()) };
+  list(county.webhooks).forEach((w, wi) => {
+    if (!isRecord(w)) return;
+    if (ladder.length > 0 && isLevel(w.level) && !ladder.includes(w.level)) {
+      add(['webhooks', wi, 'level'], `level "${w.level}" is not on the ladder ${ladder.join(', ')}`);
+    }
+    if (!isRecord(w.filter)) return;
+    for (const [field, ids] of Object.entries(known)) {
+      list(w.filter[field]).forEach((v, vi) => {
+        const value = text(v);
+        if (value !== undefined && !ids.has(value)) add(['webhooks', wi, 'filter', field, vi], `unknown ${field} "${value}" in this county`);
+      });
+    }
+  });
+  return problems;
+}

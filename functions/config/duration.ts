@@ -4,12 +4,16 @@
  */
 const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+/** A Standard Step Functions execution (and so any wait inside it) lasts at most a year. */
+export const MAX_DURATION_MS = 365 * 86_400_000;
+
 export function parseDuration(iso: string): number {
   const m = DURATION.exec(iso);
   if (!m || iso === 'P' || iso.endsWith('T')) throw new Error(`"${iso}" is not an ISO 8601 duration such as PT24H, PT30S or P3D`);
   const [, w, d, h, min, s] = m;
-  const ms = ((Number(w ?? 0) * 7 + Number(d ?? 0)) * 86_400 + Number(h ?? 0) * 3_600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1_000;
+  const ms = Math.round(((Number(w ?? 0) * 7 + Number(d ?? 0)) * 86_400 + Number(h ?? 0) * 3_600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1_000);
   if (ms <= 0) throw new Error(`"${iso}" must be longer than zero`);
+  if (ms > MAX_DURATION_MS) throw new Error(`"${iso}" is longer than a year (P365D), the longest wait a workflow allows`);
   return ms;
 }
 
