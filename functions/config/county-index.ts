@@ -95,9 +95,10 @@ export class CountyIndex {
   }
   get topLevel(): Level { return this.ladder[this.ladder.length - 1] ?? 'grid'; }
 
-  /** Supervisors notified at a level for a grid: town supervisors, or the city's; none for grid/county. */
-  supervisorsFor(level: Level, gridId: string): readonly Person[] {
+  /** Who answers for a grid's incident at a level: its leader, its town's supervisors, the city's; none for county. */
+  peopleAt(level: Level, gridId: string): readonly Person[] {
     if (level === 'city') return this.county.city.supervisors;
+    if (level === 'grid') { const place = this.grids.get(gridId); return place ? [place.leader] : []; }
     if (level === 'town') {
       const place = this.grids.get(gridId);
       return place ? this.towns.get(place.townId)?.supervisors ?? [] : [];

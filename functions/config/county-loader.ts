@@ -96,6 +96,7 @@ function checkedAgainstFileName(county: County, file: string): County {
 function parseJson(text: string, source: string): unknown {
   // Editors on Windows may save a byte-order mark; it is not part of the JSON.
   const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new CountyConfigError(source, [{ path: '$', message: 'malformed JSON: the file is empty' }]);
   try {
     return JSON.parse(body) as unknown;
   } catch (e) {
