@@ -105,7 +105,7 @@ describe('the test fixtures', () => {
   });
 
   it('testville4: a four-level ladder with a deadline for every level', () => {
-    const county = loadCountyFile(join(FIXTURES, 'testville-4.json'));
+    const county = loadCountyFile(join(FIXTURES, 'testville4.json'));
     expect(county.id).toBe('testville4');
     expect(county.ladder).toEqual(['grid', 'town', 'county', 'city']);
     for (const c of county.categories) expect(Object.keys(c.deadlines).sort()).toEqual(['city', 'county', 'grid', 'town']);
@@ -272,7 +272,7 @@ describe('CountyIndex', () => {
     expect(three.nextLevel('city')).toBeUndefined();
     expect(three.nextLevel('county')).toBeUndefined();
     expect(three.topLevel).toBe('city');
-    const four = new CountyIndex(loadCountyFile(join(FIXTURES, 'testville-4.json')));
+    const four = new CountyIndex(loadCountyFile(join(FIXTURES, 'testville4.json')));
     expect(four.nextLevel('town')).toBe('county');
     expect(four.policyFor('safety-hazard')?.deadlines).toEqual({ grid: 'PT1H', town: 'PT2H', county: 'PT4H', city: 'PT8H' });
   });
