@@ -1,4 +1,24 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/** POST /incidents/{id}/actions — acknowledge, comment, resolve, escalate, verify, reopen, reject. */
+import { notFound } from '#domain/errors.js';
+import { applyAction } from '#domain/lifecycle.js';
+import { toIncidentView } from '#domain/view.js';
+import { currentCounty } from '#commons/county.js';
+import { httpHandler, json } from '#commons/http.js';
+import { idempotent } from '#commons/idempotency.js';
+import { logger } from '#commons/logger.js';
+import { incidents } from '#commons/stores.js';
+import { wakeWorkflow } from '#commons/workflow.js';
+import { ActionBody } from './schemas.js';
+
+export const handler = httpHandler({ body: ActionBody }, async (event) =>
+  idempotent(event, async () => {
+    const id = event.pathParameters?.id ?? '';
+    const current = await incidents().get(id);
+    if (!current) throw notFound();
+    const { incident: next } = applyAction(current, event.caller, event.parsed.body, new Date(), currentCounty().jurisdiction);
+    // Conditional on the version we read: a concurrent change makes this a 409, never an overwrite.
+    const stored = await incidents().save(next, current.version);
+    logger.info('incident action', { incidentId: id, action: event.parsed.body.action, role: event.caller.role, version: stored.version });
+    await wakeWorkflow(id, stored.workflow.taskToken, event.parsed.body.action);
+    return json(200, toIncidentView(stored, event.caller));
+  }));

@@ -1,4 +1,14 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/** GET /incidents/{id} — one incident with its timeline; outside the caller's jurisdiction it does not exist. */
+import { notFound } from '#domain/errors.js';
+import { canRead } from '#domain/jurisdiction.js';
+import { toIncidentView } from '#domain/view.js';
+import { currentCounty } from '#commons/county.js';
+import { httpHandler, json } from '#commons/http.js';
+import { incidents } from '#commons/stores.js';
+
+export const handler = httpHandler({}, async (event) => {
+  const id = event.pathParameters?.id ?? '';
+  const incident = await incidents().get(id);
+  if (!incident || !canRead(event.caller, incident, currentCounty().jurisdiction)) throw notFound();
+  return json(200, toIncidentView(incident, event.caller));
+});

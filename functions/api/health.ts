@@ -1,4 +1,4 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/** GET /health — liveness, no token. */
+import { httpHandler, json } from '#commons/http.js';
+
+export const handler = httpHandler({ auth: false }, async () => json(200, { status: 'ok' }));

@@ -1,4 +1,23 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/** GET /incidents — incidents in the caller's jurisdiction, filtered, paged with an opaque signed cursor. */
+import { toIncidentView } from '#domain/view.js';
+import { cursorBinding, cursorSecret, decodeCursor, encodeCursor } from '#storage/cursor.js';
+import { currentCounty } from '#commons/county.js';
+import { httpHandler, json } from '#commons/http.js';
+import { incidents } from '#commons/stores.js';
+import { planList } from './list-plan.js';
+import { ListQuery } from './schemas.js';
+
+export const handler = httpHandler({ query: ListQuery }, async (event) => {
+  const query = event.parsed.query;
+  const { index, jurisdiction } = currentCounty();
+  const plan = planList(event.caller, query, index, jurisdiction);
+  // The cursor is bound to the caller and the query, so it cannot be replayed against another one.
+  const binding = `${event.caller.sub}|${cursorBinding(plan ?? { index: 'none', partition: '' })}`;
+  const startKey = query.cursor ? decodeCursor(query.cursor, binding, cursorSecret()) : undefined;
+  if (!plan) return json(200, { items: [], nextCursor: null });
+  const page = await incidents().list({ ...plan, limit: query.limit, ...(startKey ? { startKey } : {}) });
+  return json(200, {
+    items: page.items.map((i) => toIncidentView(i, event.caller)),
+    nextCursor: page.lastKey ? encodeCursor(page.lastKey, binding, cursorSecret()) : null,
+  });
+});

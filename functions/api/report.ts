@@ -1,4 +1,23 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
-};
+/** POST /incidents — report an incident (contract §4). */
+import { randomUUID } from 'node:crypto';
+import { reportIncident } from '#domain/lifecycle.js';
+import { toIncidentView } from '#domain/view.js';
+import { currentCounty } from '#commons/county.js';
+import { httpHandler, json } from '#commons/http.js';
+import { idempotent } from '#commons/idempotency.js';
+import { logger } from '#commons/logger.js';
+import { incidents } from '#commons/stores.js';
+import { executionName, startWorkflow } from '#commons/workflow.js';
+import { ReportBody } from './schemas.js';
+
+export const handler = httpHandler({ body: ReportBody }, async (event) =>
+  idempotent(event, async () => {
+    const { county } = currentCounty();
+    const id = randomUUID();
+    const incident = reportIncident(event.parsed.body, event.caller, county, new Date(), id);
+    incident.workflow.executionName = executionName(id, 1);
+    await incidents().create(incident);
+    logger.info('incident reported', { incidentId: id, gridId: incident.gridId, category: incident.category, status: incident.status });
+    await startWorkflow(id, incident.workflow.executionName);
+    return json(201, toIncidentView(incident, event.caller), { location: `/incidents/${id}` });
+  }));

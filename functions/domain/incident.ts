@@ -60,6 +60,11 @@ export interface WorkflowState {
   taskToken: string | null;
   /** Execution name of the current workflow run (a resumed run gets a new generation). */
   executionName: string | null;
+  /**
+   * How many timeline events have been published as notifications. The timeline is the outbox: the
+   * workflow publishes events past this mark, then advances it (so a crash re-publishes, never loses).
+   */
+  notifiedThrough: number;
 }
 
 export interface Incident {

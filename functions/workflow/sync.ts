@@ -1,4 +1,44 @@
-// Placeholder: the lead engineer is writing this handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+/**
+ * Workflow task `<stage>: sync`: decides the next step from the incident record and the clock
+ * (functions/domain/advance.ts), writes the change conditionally, publishes what the timeline owes,
+ * and tells the state machine where to go and how long to wait.
+ */
+import { z } from 'zod';
+import { advance } from '#domain/advance.js';
+import { ALL_LEVELS } from '#domain/incident.js';
+import { isGridflowError } from '#domain/errors.js';
+import { logger } from '#commons/logger.js';
+import { incidents } from '#commons/stores.js';
+import { END, type SyncStep } from '#workflows/stages.js';
+import { publishPending } from './publish.js';
+
+const SyncInput = z.object({ incidentId: z.string().min(1), stage: z.enum([...ALL_LEVELS, 'verification']) });
+/** A lost race with a supervisor action is retried at once, a few times, before the stage waits a second. */
+const ATTEMPTS = 5;
+
+export const handler = async (raw: unknown): Promise<SyncStep> => {
+  const input = SyncInput.parse(raw);
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const current = await incidents().get(input.incidentId);
+    if (!current) {
+      logger.warn('workflow for an unknown incident ends', { incidentId: input.incidentId });
+      return { next: END, waitSeconds: 1, version: 0 };
+    }
+    const decided = advance(current, input.stage, new Date());
+    let incident = current;
+    if (decided.changed) {
+      try {
+        incident = await incidents().save(decided.incident, current.version);
+      } catch (error) {
+        if (isGridflowError(error) && error.status === 409) continue;
+        throw error;
+      }
+      const last = incident.timeline[incident.timeline.length - 1];
+      logger.info('workflow changed incident', { incidentId: incident.id, event: last?.type, reason: last?.reason, level: incident.level, version: incident.version });
+    }
+    await publishPending(incident);
+    return { ...decided.step, version: incident.version };
+  }
+  // The await task stores its token only for the current version; -1 never matches, so it wakes at once.
+  return { next: input.stage, waitSeconds: 1, version: -1 };
 };

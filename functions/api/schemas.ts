@@ -1,0 +1,55 @@
+/** Request schemas of contract §4: validated at the edge, so the domain only sees well-formed input. */
+import { z } from 'zod';
+import { ACTIONS, ALL_LEVELS, STATUSES } from '#domain/incident.js';
+
+const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens').max(100);
+const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-11-29T08:00:00Z' });
+
+export const ReportBody = z.strictObject({
+  category: id,
+  gridId: id,
+  title: z.string().trim().min(1).max(120),
+  description: z.string().trim().min(1).max(4000),
+  location: z.strictObject({
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+    address: z.string().max(500).optional(),
+  }).optional(),
+  reporter: z.strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    phone: z.string().regex(/^\+?[0-9 -]{3,20}$/, 'a phone number of digits, spaces and hyphens').optional(),
+  }).optional(),
+  occurredAt: isoDateTime.optional(),
+  resolvedOnSpot: z.strictObject({ note: z.string().trim().min(1).max(2000) }).optional(),
+});
+export type ReportBody = z.output<typeof ReportBody>;
+
+const NOTE_REQUIRED = new Set(['comment', 'resolve', 'reopen', 'reject']);
+
+export const ActionBody = z.strictObject({
+  action: z.enum(ACTIONS),
+  note: z.string().trim().min(1).max(2000).optional(),
+  expectedVersion: z.number().int().min(1).optional(),
+}).superRefine((body, ctx) => {
+  if (NOTE_REQUIRED.has(body.action) && body.note === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['note'], message: `a note is required to ${body.action}` });
+  }
+});
+export type ActionBody = z.output<typeof ActionBody>;
+
+export const ListQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  level: z.enum(ALL_LEVELS).optional(),
+  townId: id.optional(),
+  gridId: id.optional(),
+  category: id.optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.string().regex(/^\d+$/, 'limit is a whole number from 1 to 100').transform(Number)
+    .pipe(z.number().int().min(1).max(100)).default(20),
+  cursor: z.string().min(1).max(2000).optional(),
+});
+export type ListQuery = z.output<typeof ListQuery>;
+
+export const StatsQuery = z.strictObject({ from: isoDateTime.optional(), to: isoDateTime.optional() })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { path: ['to'], message: 'to must not be before from' });
+export type StatsQuery = z.output<typeof StatsQuery>;

@@ -1,0 +1,75 @@
+/**
+ * Notification text in the county's locale and time zone (contract §5). The reporter's name and phone are
+ * written only into messages for the grid level; town, county and city never receive them.
+ */
+import type { Incident, Level } from './incident.js';
+import type { PendingNotification } from './notifications.js';
+
+export interface MessagePlace { gridName: string; communityName: string; townName: string; categoryName: string }
+export interface MessageContext { locale: 'zh-CN' | 'en'; timeZone: string; countyName: string; publicUrl: string }
+export interface RenderedMessage { subject: string; message: string }
+
+const LEVEL_NAMES: Record<'zh-CN' | 'en', Record<Level, string>> = {
+  'zh-CN': { grid: '网格', town: '乡镇（街道）', county: '县（区）', city: '市' },
+  en: { grid: 'grid', town: 'town', county: 'county', city: 'city' },
+};
+
+type Texts = Record<PendingNotification['event'], (n: PendingNotification, level: string, from: string) => string>;
+
+const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
+  'zh-CN': {
+    assigned: (_n, l) => `新事件已交${l}办理`,
+    escalated: (n, l, from) => n.level === n.timelineEvent.level
+      ? `事件已${n.timelineEvent.reason === 'manual' ? '上报' : '超时升级'}至${l}`
+      : `事件已由${from}${n.timelineEvent.reason === 'manual' ? '上报' : '超时升级'}至${LEVEL_NAMES['zh-CN'][n.timelineEvent.level]}`,
+    reminded: (n, l) => n.timelineEvent.reason === 'overdue' ? `事件已逾期，请${l}尽快办理` : `事件办理期限将至（${l}）`,
+    overdue: (_n, l) => `事件已逾期（${l}）`,
+    resolved: () => '事件已办结，待核实',
+    closed: (n) => n.timelineEvent.reason === 'verified' ? '事件已核实关闭' : '事件核实期满，已自动关闭',
+  },
+  en: {
+    assigned: (_n, l) => `New incident assigned to the ${l}`,
+    escalated: (n, l, from) => n.level === n.timelineEvent.level
+      ? `Incident ${n.timelineEvent.reason === 'manual' ? 'escalated' : 'escalated after a missed deadline'} to the ${l}`
+      : `Incident passed on from the ${from} to the ${LEVEL_NAMES.en[n.timelineEvent.level]}${n.timelineEvent.reason === 'manual' ? '' : ' (deadline missed)'}`,
+    reminded: (n, l) => n.timelineEvent.reason === 'overdue' ? `Reminder: incident overdue at the ${l}` : `Reminder: the ${l} deadline is approaching`,
+    overdue: (_n, l) => `Incident overdue at the ${l}`,
+    resolved: () => 'Incident resolved, awaiting verification',
+    closed: (n) => n.timelineEvent.reason === 'verified' ? 'Incident verified and closed' : 'Incident closed: verification window passed',
+  },
+};
+
+export function formatTime(iso: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
+  return new Intl.DateTimeFormat(ctx.locale, {
+    timeZone: ctx.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    hour12: false, timeZoneName: 'short',
+  }).format(new Date(iso));
+}
+
+export function renderMessage(n: PendingNotification, incident: Incident, place: MessagePlace, ctx: MessageContext): RenderedMessage {
+  const zh = ctx.locale === 'zh-CN';
+  const levelName = LEVEL_NAMES[ctx.locale][n.level];
+  const from = LEVEL_NAMES[ctx.locale][incident.timeline[n.eventIndex - 1]?.level ?? n.level];
+  const headline = HEADLINES[ctx.locale][n.event](n, levelName, from);
+  const where = zh
+    ? `${ctx.countyName}${place.townName}${place.communityName}${place.gridName}`
+    : `${place.gridName}, ${place.communityName}, ${place.townName}, ${ctx.countyName}`;
+  const lines = [
+    `${headline}: ${incident.title}`,
+    zh ? `类别：${place.categoryName}` : `Category: ${place.categoryName}`,
+    zh ? `地点：${where}` : `Place: ${where}`,
+    zh ? `层级：${levelName}` : `Level: ${levelName}`,
+  ];
+  if (n.deadline) lines.push(zh ? `办理期限：${formatTime(n.deadline, ctx)}` : `Deadline: ${formatTime(n.deadline, ctx)}`);
+  if (n.timelineEvent.note && (n.event === 'resolved' || n.level === 'grid')) {
+    lines.push(zh ? `说明：${n.timelineEvent.note}` : `Note: ${n.timelineEvent.note}`);
+  }
+  // Personal data stays at the grid: only the grid leader's message names the reporter.
+  if (n.level === 'grid' && incident.reporter && (incident.reporter.name || incident.reporter.phone)) {
+    const who = [incident.reporter.name, incident.reporter.phone].filter(Boolean).join(' ');
+    lines.push(zh ? `报告人：${who}` : `Reporter: ${who}`);
+  }
+  lines.push(zh ? `详情：${ctx.publicUrl}/incidents/${incident.id}` : `Details: ${ctx.publicUrl}/incidents/${incident.id}`);
+  const subject = `[gridflow] ${headline}: ${incident.title}`.slice(0, 99);
+  return { subject, message: lines.join('\n') };
+}

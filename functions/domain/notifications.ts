@@ -1,0 +1,67 @@
+/**
+ * Notifications derived from the timeline: the timeline is the outbox. Every event past
+ * `workflow.notifiedThrough` that contract §5 announces becomes one message per receiving level, with a
+ * deterministic id (`<incident>:<event index>:<level>`), so a replay after a crash can be recognised.
+ */
+import { parseDuration } from '#config/duration.js';
+import type { Incident, Level, TimelineEvent } from './incident.js';
+import type { NotificationEvent } from './notification-intent.js';
+
+export interface PendingNotification {
+  /** Deterministic: the same event always yields the same id. */
+  id: string;
+  event: NotificationEvent;
+  /** The level whose topic receives it. */
+  level: Level;
+  /** Index of the timeline event it announces. */
+  eventIndex: number;
+  timelineEvent: TimelineEvent;
+  /** The deadline the receiving level works to (ISO UTC), when there is one. */
+  deadline: string | null;
+}
+
+const ANNOUNCED: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reminded', 'overdue', 'resolved', 'closed']);
+const ENTERS_LEVEL: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reopened']);
+
+/** The deadline of the level the incident held at event `index`: from when it entered that level. */
+export function deadlineAtEvent(incident: Incident, index: number): string | null {
+  for (let j = index; j >= 0; j--) {
+    const e = incident.timeline[j]!;
+    if (ENTERS_LEVEL.has(e.type)) {
+      const iso = incident.policy.deadlines[e.level];
+      return iso ? new Date(Date.parse(e.at) + parseDuration(iso)).toISOString() : null;
+    }
+  }
+  return null;
+}
+
+/** The level held just before event `index` (for an escalation: the level that missed or passed it on). */
+function levelBefore(incident: Incident, index: number): Level {
+  return incident.timeline[index - 1]?.level ?? incident.policy.ladder[0] ?? incident.level;
+}
+
+export function pendingNotifications(incident: Incident): PendingNotification[] {
+  const out: PendingNotification[] = [];
+  const grid = incident.policy.ladder[0] ?? 'grid';
+  incident.timeline.forEach((e, index) => {
+    if (index < incident.workflow.notifiedThrough || !ANNOUNCED.has(e.type)) return;
+    const event = e.type as NotificationEvent;
+    const add = (level: Level, deadline: string | null) =>
+      out.push({ id: `${incident.id}:${index}:${level}`, event, level, eventIndex: index, timelineEvent: e, deadline });
+    switch (event) {
+      case 'escalated': {
+        // Both the level that passed it on and the level that receives it are told (contract §5).
+        add(levelBefore(incident, index), null);
+        add(e.level, deadlineAtEvent(incident, index));
+        break;
+      }
+      case 'resolved':
+      case 'closed':
+        add(grid, null); // the reporter's grid hears how it ended
+        break;
+      default:
+        add(e.level, deadlineAtEvent(incident, index));
+    }
+  });
+  return out;
+}
