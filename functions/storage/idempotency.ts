@@ -1,0 +1,122 @@
+/**
+ * Idempotency-Key records (contract §4): a repeat with the same key and body within 24 h answers
+ * the first response again. begin() claims the key with a conditional write, so two concurrent
+ * requests with the same key cannot both go on to create an incident.
+ */
+import { createHash } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from './table-design.js';
+
+/** How long a completed response is replayed. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/**
+ * How long an in-progress marker blocks its key. Far beyond any API request's duration, so a live
+ * request is never overtaken, yet a request that died without abandon() does not block its key for a day.
+ */
+export const IN_PROGRESS_LEASE_SECONDS = 300;
+
+export interface StoredResponse {
+  statusCode: number;
+  /** The exact response text: a re-serialized object could differ (DynamoDB maps do not keep key order). */
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export type BeginResult =
+  | { kind: 'new' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'mismatch' }
+  | { kind: 'in-progress' };
+
+/** sha256 of what makes two requests "the same": method, path and body. */
+export function hashRequest(method: string, path: string, body: string): string {
+  return createHash('sha256').update(`${method.toUpperCase()}\n${path}\n${body}`).digest('hex');
+}
+
+interface IdempotencyRecord {
+  requestHash?: string;
+  state?: 'in-progress' | 'complete';
+  response?: StoredResponse;
+  expiresAt?: number;
+}
+
+const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
+const isConditionFailure = (e: unknown): boolean => e instanceof Error && e.name === 'ConditionalCheckFailedException';
+
+export class IdempotencyStore {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  /** `sub` and `key` are URI-encoded so that no (sub, key) pair can collide with another through '#'. */
+  static key(sub: string, key: string): Record<string, string> {
+    return { [TABLE_PARTITION_KEY]: `IDEM#${encodeURIComponent(sub)}#${encodeURIComponent(key)}`, [TABLE_SORT_KEY]: 'IDEM' };
+  }
+
+  async begin(sub: string, key: string, requestHash: string, now: Date = new Date()): Promise<BeginResult> {
+    const nowSeconds = epochSeconds(now);
+    // A record may vanish (abandon, expiry) between the failed claim and the read: claim again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.doc.send(new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...IdempotencyStore.key(sub, key),
+            requestHash,
+            state: 'in-progress',
+            createdAt: now.toISOString(),
+            [TABLE_TTL_ATTRIBUTE]: nowSeconds + IN_PROGRESS_LEASE_SECONDS,
+          },
+          // DynamoDB TTL deletes lazily: an expired record counts as absent.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#expiresAt': TABLE_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }));
+        return { kind: 'new' };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: IdempotencyStore.key(sub, key), ConsistentRead: true }));
+      const record = out.Item as IdempotencyRecord | undefined;
+      if (!record || (record.expiresAt ?? 0) < nowSeconds) continue;
+      if (record.requestHash !== requestHash) return { kind: 'mismatch' };
+      if (record.state === 'complete' && record.response) return { kind: 'replay', response: record.response };
+      return { kind: 'in-progress' };
+    }
+    return { kind: 'in-progress' };
+  }
+
+  /**
+   * Stores the response to replay for 24 h. Returns false when the marker was gone (abandoned, or
+   * its lease ran out): the response is then not stored rather than stored without its request hash.
+   */
+  async complete(sub: string, key: string, response: StoredResponse, now: Date = new Date()): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: IdempotencyStore.key(sub, key),
+        UpdateExpression: 'SET #state = :complete, #response = :response, #expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#state': 'state', '#response': 'response', '#expiresAt': TABLE_TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':complete': 'complete', ':response': response, ':expiresAt': epochSeconds(now) + IDEMPOTENCY_TTL_SECONDS },
+      }));
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** The request failed: release the key so a retry can succeed. A completed record is never deleted. */
+  async abandon(sub: string, key: string): Promise<void> {
+    try {
+      await this.doc.send(new DeleteCommand({
+        TableName: this.tableName,
+        Key: IdempotencyStore.key(sub, key),
+        ConditionExpression: '#state = :inProgress',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':inProgress': 'in-progress' },
+      }));
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Incidents in the county table. Every write that changes what a reader sees is conditional on
+ * `version`, so a lost race is a 409, never a silent overwrite.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { conflict, notFound } from '../domain/errors.js';
+import type { Incident, Level, Status } from '../domain/incident.js';
+import { fromItem, incidentKey, indexAttributes, toItem } from './incident-item.js';
+import { INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, type IndexName } from './table-design.js';
+
+export interface ListFilters {
+  status?: Status;
+  level?: Level;
+  category?: string;
+  overdue?: boolean;
+  townId?: string;
+  gridId?: string;
+}
+
+export interface ListQuery {
+  index: IndexName;
+  partition: string;
+  ascending: boolean;
+  limit: number;
+  startKey?: Record<string, unknown>;
+  filters?: ListFilters;
+}
+
+export interface ListPage {
+  items: Incident[];
+  /** Exact LastEvaluatedKey of the last page read; undefined when the index has no more items. */
+  lastKey: Record<string, unknown> | undefined;
+}
+
+/** Workflow fields only the workflow writes (setTaskToken / setExecutionName / markNotified); save() keeps the stored ones. */
+const WORKFLOW_OWNED = new Set(['taskToken', 'executionName', 'notifiedThrough']);
+/** Bounds the work of one list call under a very selective filter; the returned key resumes it exactly. */
+const MAX_PAGES_PER_LIST = 25;
+const SPARSE_ATTRIBUTES = KEY_ATTRIBUTES.filter((a) => a !== TABLE_PARTITION_KEY && a !== TABLE_SORT_KEY);
+
+const isConditionFailure = (e: unknown): boolean =>
+  e instanceof Error && e.name === 'ConditionalCheckFailedException';
+
+export class IncidentRepository {
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  async get(id: string): Promise<Incident | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  async create(incident: Incident): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(incident),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
+      }));
+    } catch (e) {
+      if (isConditionFailure(e)) throw conflict(`Incident ${incident.id} already exists.`, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Writes `next` if the stored version is still `expectedVersion`.
+   *
+   * An UpdateItem rather than a Put: it SETs every attribute except workflow.taskToken and
+   * workflow.executionName, which stay as stored. A Put would have to copy them from an earlier
+   * read, and setTaskToken (which does not bump version) could land between that read and the Put:
+   * the version condition would pass and the fresh token would be lost. Sparse index attributes the
+   * incident no longer has are REMOVEd in the same request.
+   */
+  async save(next: Incident, expectedVersion: number): Promise<Incident> {
+    const names: Record<string, string> = { '#pk': TABLE_PARTITION_KEY, '#version': 'version', '#workflow': 'workflow' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const setPath = (path: string, value: unknown) => {
+      const v = `:v${sets.length}`;
+      values[v] = value;
+      sets.push(`${path} = ${v}`);
+    };
+
+    const item = toItem(next);
+    let n = 0;
+    for (const [attribute, value] of Object.entries(item)) {
+      if (attribute === TABLE_PARTITION_KEY || attribute === TABLE_SORT_KEY || value === undefined) continue;
+      if (attribute === 'workflow') continue;
+      const name = `#a${n++}`;
+      names[name] = attribute;
+      setPath(name, value);
+    }
+    for (const [field, value] of Object.entries(next.workflow)) {
+      if (WORKFLOW_OWNED.has(field) || value === undefined) continue;
+      const name = `#w${n++}`;
+      names[name] = field;
+      setPath(`#workflow.${name}`, value);
+    }
+    const present = indexAttributes(next);
+    for (const attribute of SPARSE_ATTRIBUTES) {
+      if (attribute in present) continue;
+      const name = `#r${n++}`;
+      names[name] = attribute;
+      removes.push(name);
+    }
+
+    try {
+      const out = await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: incidentKey(next.id),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }));
+      if (!out.Attributes) throw new Error(`UpdateItem on incident ${next.id} returned no attributes`);
+      return fromItem(out.Attributes);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      if (!(e as { Item?: unknown }).Item) throw notFound(`Incident ${next.id} does not exist.`);
+      throw conflict(`Incident ${next.id} changed since version ${expectedVersion}; reload it and try again.`, e);
+    }
+  }
+
+  /**
+   * Records the waiting workflow stage's task token, only if the incident is still at the version
+   * the workflow looked at; false means it changed meanwhile and the workflow must look again.
+   * Bookkeeping: does not bump version (contract §4). `null` clears a spent token.
+   */
+  async setTaskToken(id: string, token: string | null, seenVersion: number): Promise<boolean> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: incidentKey(id),
+        UpdateExpression: 'SET #workflow.#taskToken = :token',
+        ConditionExpression: 'attribute_exists(#pk) AND #version = :seen',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#version': 'version', '#workflow': 'workflow', '#taskToken': 'taskToken' },
+        ExpressionAttributeValues: { ':token': token, ':seen': seenVersion },
+      }));
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Bookkeeping: the timeline events before `through` have been published. Only moves forward, so a
+   * slower publisher can never set it back; does not bump version.
+   */
+  async markNotified(id: string, through: number): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: incidentKey(id),
+        UpdateExpression: 'SET #workflow.#notified = :through',
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#workflow.#notified) OR #workflow.#notified < :through)',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#notified': 'notifiedThrough' },
+        ExpressionAttributeValues: { ':through': through },
+      }));
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  /** Bookkeeping: the name of the workflow run now in charge of the incident; does not bump version. */
+  async setExecutionName(id: string, name: string): Promise<void> {
+    try {
+      await this.doc.send(new UpdateCommand({
+        TableName: this.tableName,
+        Key: incidentKey(id),
+        UpdateExpression: 'SET #workflow.#executionName = :name',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#executionName': 'executionName' },
+        ExpressionAttributeValues: { ':name': name },
+      }));
+    } catch (e) {
+      if (isConditionFailure(e)) throw notFound(`Incident ${id} does not exist.`);
+      throw e;
+    }
+  }
+
+  /**
+   * One page of an index, never a Scan. Limit counts items before the filter, so pages are read
+   * with Limit = what is still missing until `limit` items are collected or the index ends; a page
+   * thus never holds more than needed, and its LastEvaluatedKey resumes exactly after the last item.
+   */
+  async list(q: ListQuery): Promise<ListPage> {
+    if (!Number.isInteger(q.limit) || q.limit < 1) throw new Error(`list limit must be a positive integer, got ${q.limit}`);
+    const index = INDEXES[q.index];
+    const filter = filterExpression(q.filters ?? {});
+    const items: Incident[] = [];
+    let startKey = q.startKey;
+    for (let page = 0; page < MAX_PAGES_PER_LIST; page++) {
+      const out = await this.doc.send(new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#partition = :partition',
+        ExpressionAttributeNames: { '#partition': index.partitionKey, ...filter.names },
+        ExpressionAttributeValues: { ':partition': q.partition, ...filter.values },
+        ...(filter.expression ? { FilterExpression: filter.expression } : {}),
+        ScanIndexForward: q.ascending,
+        Limit: q.limit - items.length,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }));
+      for (const item of out.Items ?? []) items.push(fromItem(item));
+      startKey = out.LastEvaluatedKey;
+      if (!startKey || items.length >= q.limit) break;
+    }
+    return { items, lastKey: startKey };
+  }
+
+  /** Incidents a workflow must hold (open, or resolved awaiting verification): for resume and the reconciler. */
+  async listActive(countyId: string, startKey?: Record<string, unknown>, limit = 100): Promise<ListPage> {
+    return this.list({ index: 'active', partition: countyId, ascending: true, limit, ...(startKey ? { startKey } : {}) });
+  }
+}
+
+/** Attribute names come from this list only, never from the caller's object keys. */
+const FILTER_FIELDS = ['status', 'level', 'category', 'overdue', 'townId', 'gridId'] as const satisfies readonly (keyof ListFilters)[];
+
+interface Filter { expression: string | undefined; names: Record<string, string>; values: Record<string, unknown> }
+
+function filterExpression(filters: ListFilters): Filter {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const terms: string[] = [];
+  for (const field of FILTER_FIELDS) {
+    const value = filters[field];
+    if (value === undefined) continue;
+    names[`#f_${field}`] = field;
+    values[`:f_${field}`] = value;
+    terms.push(`#f_${field} = :f_${field}`);
+  }
+  return { expression: terms.length ? terms.join(' AND ') : undefined, names, values };
+}

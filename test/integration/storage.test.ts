@@ -1,0 +1,447 @@
+/**
+ * The storage layer against the real DynamoDB engine (DynamoDB Local, in memory, random port).
+ * Every test uses its own partitions (county, town, grid, reporter ids), so they share one table.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GridflowError } from '#domain/errors.js';
+import type { Incident } from '#domain/incident.js';
+import { startDynamoDbLocal } from '#local/dynamodb-local.js';
+import { ensureTable } from '#storage/create-table.js';
+import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
+import { hashRequest, IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from '#storage/idempotency.js';
+import { IncidentRepository, type ListQuery } from '#storage/incident-repository.js';
+import { translateConfig } from '#storage/dynamodb.js';
+import { INDEXES } from '#storage/table-design.js';
+import { isProcessAlive, setLocalAwsEnv, startTestDynamoDb, testIncident, type TestDynamoDb } from '../helpers/dynamodb.js';
+
+let db: TestDynamoDb | undefined;
+let repo: IncidentRepository;
+let idem: IdempotencyStore;
+
+beforeAll(async () => {
+  setLocalAwsEnv();
+  db = await startTestDynamoDb();
+  repo = new IncidentRepository(db.documentClient, db.tableName);
+  idem = new IdempotencyStore(db.documentClient, db.tableName);
+});
+
+afterAll(async () => {
+  if (!db) return;
+  const { pid } = db;
+  await db.stop();
+  expect(isProcessAlive(pid)).toBe(false);
+});
+
+const uid = () => randomUUID().slice(0, 8);
+
+/** Fresh partitions for one test: nothing another test wrote can appear in its lists. */
+function place() {
+  const u = uid();
+  return { countyId: `county-${u}`, townId: `town-${u}`, gridId: `grid-${u}`, reportedBy: `resident-${u}` };
+}
+
+async function statusOf(p: Promise<unknown>): Promise<number | 'ok'> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    if (e instanceof GridflowError) return e.status;
+    throw e;
+  }
+}
+
+/** Follows lastKey until the index ends, as the API does through cursors. */
+async function listAll(q: Omit<ListQuery, 'startKey'>): Promise<{ ids: string[]; pages: number[] }> {
+  const ids: string[] = [];
+  const pages: number[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  for (let guard = 0; guard < 100; guard++) {
+    const page = await repo.list({ ...q, ...(startKey ? { startKey } : {}) });
+    pages.push(page.items.length);
+    ids.push(...page.items.map((i) => i.id));
+    if (!page.lastKey) return { ids, pages };
+    startKey = page.lastKey;
+  }
+  throw new Error('paging did not end');
+}
+
+describe('table', () => {
+  it('has every index of the design with projection ALL, and ensureTable is idempotent', async () => {
+    await ensureTable(db!.client, db!.tableName);
+    const { Table } = await db!.client.send(new DescribeTableCommand({ TableName: db!.tableName }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe('PAY_PER_REQUEST');
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    expect(indexes.map((i) => i.IndexName).sort()).toEqual(Object.values(INDEXES).map((i) => i.name).sort());
+    for (const index of indexes) expect(index.Projection?.ProjectionType).toBe('ALL');
+    const ttl = await db!.client.send(new DescribeTimeToLiveCommand({ TableName: db!.tableName }));
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
+  });
+
+  it('is reached by a client configured only through AWS_ENDPOINT_URL_DYNAMODB (how the local runtime wires the SDK)', async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = db!.endpoint;
+    const client = new DynamoDBClient({});
+    try {
+      const out = await client.send(new ListTablesCommand({}));
+      expect(out.TableNames).toContain(db!.tableName);
+    } finally {
+      client.destroy();
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
+    }
+  });
+});
+
+describe('IncidentRepository: create, get, save', () => {
+  it('creates and reads back an incident exactly; an unknown id is null', async () => {
+    const incident = testIncident({ reporter: { name: 'Resident' }, location: { lat: 1, lng: 2 } });
+    await repo.create(incident);
+    expect(await repo.get(incident.id)).toEqual(incident);
+    expect(await repo.get(`missing-${uid()}`)).toBeNull();
+  });
+
+  it('refuses to create the same id twice (409)', async () => {
+    const incident = testIncident();
+    await repo.create(incident);
+    expect(await statusOf(repo.create({ ...incident, title: 'Other' }))).toBe(409);
+    expect((await repo.get(incident.id))?.title).toBe(incident.title);
+  });
+
+  it('lets exactly one of two saves from the same version win; the other is a 409', async () => {
+    const incident = testIncident();
+    await repo.create(incident);
+    const a = { ...incident, title: 'A', version: 2 };
+    const b = { ...incident, title: 'B', version: 2 };
+    const [ra, rb] = await Promise.all([statusOf(repo.save(a, 1)), statusOf(repo.save(b, 1))]);
+    expect([ra, rb].sort()).toEqual([409, 'ok']);
+    const winner = ra === 'ok' ? 'A' : 'B';
+    const stored = await repo.get(incident.id);
+    expect(stored?.version).toBe(2);
+    expect(stored?.title).toBe(winner);
+    // A retry from the stale version still loses; from the current one it wins.
+    expect(await statusOf(repo.save({ ...incident, title: 'C', version: 2 }, 1))).toBe(409);
+    expect((await repo.get(incident.id))?.title).toBe(winner);
+    expect((await repo.save({ ...incident, title: 'C', version: 3 }, 2)).title).toBe('C');
+  });
+
+  it('answers 404 when saving an incident that does not exist', async () => {
+    expect(await statusOf(repo.save(testIncident({ version: 2 }), 1))).toBe(404);
+  });
+
+  it('keeps the stored task token and execution name when the caller holds an older copy', async () => {
+    const incident = testIncident();
+    await repo.create(incident);
+    await repo.setExecutionName(incident.id, 'exec-1');
+    expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
+
+    const stale = { ...incident, title: 'Edited', version: 2, workflow: { ...incident.workflow, approachingReminded: true } };
+    const saved = await repo.save(stale, 1);
+    expect(saved.title).toBe('Edited');
+    expect(saved.workflow).toEqual({ ...stale.workflow, taskToken: 'token-1', executionName: 'exec-1' });
+    expect(await repo.get(incident.id)).toEqual(saved);
+  });
+
+  it('sets the task token only at the version the workflow saw, without bumping the version', async () => {
+    const incident = testIncident();
+    await repo.create(incident);
+    expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
+    await repo.save({ ...incident, version: 2, acknowledgedBy: 'hs-09' }, 1);
+    expect(await repo.setTaskToken(incident.id, 'token-stale', 1)).toBe(false);
+    expect((await repo.get(incident.id))?.workflow.taskToken).toBe('token-1');
+    expect(await repo.setTaskToken(incident.id, 'token-2', 2)).toBe(true);
+    const stored = await repo.get(incident.id);
+    expect(stored?.workflow.taskToken).toBe('token-2');
+    expect(stored?.version).toBe(2);
+    expect(await repo.setTaskToken(incident.id, null, 2)).toBe(true);
+    expect((await repo.get(incident.id))?.workflow.taskToken).toBeNull();
+    expect(await repo.setTaskToken(`missing-${uid()}`, 'x', 1)).toBe(false);
+  });
+
+  it('moves an incident out of the open and active indexes as its status changes', async () => {
+    const p = place();
+    const incident = testIncident(p);
+    await repo.create(incident);
+    const inIndex = async (index: ListQuery['index'], partition: string) =>
+      (await repo.list({ index, partition, ascending: true, limit: 10 })).items.map((i) => i.id).includes(incident.id);
+
+    expect(await inIndex('gridOpen', p.gridId)).toBe(true);
+    const resolved: Incident = { ...incident, status: 'resolved', deadline: null, version: 2,
+      resolution: { note: 'Settled', by: 'hs-09', level: 'grid', at: '2025-03-01T10:00:00.000Z' } };
+    await repo.save(resolved, 1);
+    for (const [index, partition] of [['gridOpen', p.gridId], ['townOpen', p.townId], ['countyOpen', p.countyId], ['reporterOpen', p.reportedBy]] as const) {
+      expect(await inIndex(index, partition)).toBe(false);
+    }
+    expect(await inIndex('gridAll', p.gridId)).toBe(true);
+    expect(await inIndex('active', p.countyId)).toBe(true);
+
+    await repo.save({ ...resolved, status: 'closed', version: 3 }, 2);
+    expect(await inIndex('active', p.countyId)).toBe(false);
+    expect(await inIndex('countyAll', p.countyId)).toBe(true);
+
+    await repo.save({ ...resolved, status: 'open', deadline: '2025-03-05T00:00:00.000Z', resolution: null, version: 4 }, 3);
+    expect(await inIndex('gridOpen', p.gridId)).toBe(true);
+    expect(await inIndex('active', p.countyId)).toBe(true);
+  });
+});
+
+describe('IncidentRepository.list', () => {
+  const deadlines = ['2025-03-04T00:00:00.000Z', '2025-03-02T00:00:00.000Z', '2025-03-05T00:00:00.000Z', '2025-03-03T00:00:00.000Z'];
+
+  it('lists each open index soonest deadline first', async () => {
+    const p = place();
+    const created = deadlines.map((deadline) => testIncident({ ...p, deadline }));
+    await Promise.all(created.map((i) => repo.create(i)));
+    await repo.create(testIncident({ ...p, status: 'closed', deadline: null }));
+
+    const expected = [...deadlines].sort();
+    for (const [index, partition] of [['gridOpen', p.gridId], ['townOpen', p.townId], ['countyOpen', p.countyId], ['reporterOpen', p.reportedBy]] as const) {
+      const { items, lastKey } = await repo.list({ index, partition, ascending: true, limit: 10 });
+      expect(items.map((i) => i.deadline)).toEqual(expected);
+      expect(lastKey).toBeUndefined();
+    }
+  });
+
+  it('lists an all-status index newest first', async () => {
+    const p = place();
+    const times = ['2025-03-01T08:00:00.000Z', '2025-03-03T08:00:00.000Z', '2025-03-02T08:00:00.000Z'];
+    await Promise.all(times.map((createdAt, n) =>
+      repo.create(testIncident({ ...p, createdAt, status: n === 0 ? 'closed' : 'open' }))));
+    for (const [index, partition] of [['gridAll', p.gridId], ['townAll', p.townId], ['countyAll', p.countyId], ['reporterAll', p.reportedBy]] as const) {
+      const { items } = await repo.list({ index, partition, ascending: false, limit: 10 });
+      expect(items.map((i) => i.createdAt)).toEqual([...times].sort().reverse());
+    }
+  });
+
+  it('applies every filter, alone and combined', async () => {
+    const p = place();
+    const other = { ...p, townId: `${p.townId}-b`, gridId: `${p.gridId}-b` };
+    const fixtures: Incident[] = [
+      testIncident({ ...p, id: `f1-${uid()}`, category: 'conflict', level: 'grid' }),
+      testIncident({ ...p, id: `f2-${uid()}`, category: 'noise', level: 'town', overdue: true }),
+      testIncident({ ...other, id: `f3-${uid()}`, category: 'noise', level: 'city', overdue: true }),
+      testIncident({ ...other, id: `f4-${uid()}`, category: 'conflict', level: 'grid', status: 'rejected', deadline: null }),
+    ];
+    await Promise.all(fixtures.map((i) => repo.create(i)));
+    const ids = async (filters: ListQuery['filters']) =>
+      (await repo.list({ index: 'countyAll', partition: p.countyId, ascending: false, limit: 50, filters })).items.map((i) => i.id).sort();
+    const [f1, f2, f3, f4] = fixtures.map((i) => i.id);
+
+    expect(await ids({})).toEqual([f1, f2, f3, f4].sort());
+    expect(await ids({ status: 'open' })).toEqual([f1, f2, f3].sort());
+    expect(await ids({ status: 'rejected' })).toEqual([f4]);
+    expect(await ids({ level: 'grid' })).toEqual([f1, f4].sort());
+    expect(await ids({ category: 'noise' })).toEqual([f2, f3].sort());
+    expect(await ids({ overdue: true })).toEqual([f2, f3].sort());
+    expect(await ids({ overdue: false })).toEqual([f1, f4].sort());
+    expect(await ids({ townId: other.townId })).toEqual([f3, f4].sort());
+    expect(await ids({ gridId: p.gridId })).toEqual([f1, f2].sort());
+    expect(await ids({ category: 'noise', townId: p.townId, overdue: true })).toEqual([f2]);
+    expect(await ids({ category: 'conflict', level: 'city' })).toEqual([]);
+  });
+
+  it('pages through 45 items with limit 7, every item exactly once, through signed cursors', async () => {
+    const p = place();
+    const all = Array.from({ length: 45 }, (_, n) => testIncident({
+      ...p,
+      id: `page-${String(n).padStart(2, '0')}-${uid()}`,
+      deadline: new Date(Date.UTC(2025, 2, 2) + n * 3_600_000).toISOString(),
+      category: n % 3 === 0 ? 'noise' : 'conflict',
+    }));
+    for (let n = 0; n < all.length; n += 15) await Promise.all(all.slice(n, n + 15).map((i) => repo.create(i)));
+
+    const query = { index: 'countyOpen' as const, partition: p.countyId, ascending: true, limit: 7 };
+    const plain = await listAll(query);
+    expect(plain.ids).toEqual(all.map((i) => i.id));
+    expect(plain.pages.slice(0, 6)).toEqual([7, 7, 7, 7, 7, 7]);
+
+    // With a filter, Limit counts items before the filter: each page must still be full.
+    const noise = all.filter((i) => i.category === 'noise').map((i) => i.id);
+    const filtered = await listAll({ ...query, filters: { category: 'noise' } });
+    expect(filtered.ids).toEqual(noise);
+    expect(filtered.pages).toEqual([7, 7, 1]);
+
+    // The same walk as the API does it: lastKey -> opaque cursor -> lastKey.
+    const secret = 'integration-secret';
+    const bindTo = cursorBinding({ ...query, filters: { category: 'conflict' } });
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const startKey: Record<string, unknown> | undefined = cursor ? decodeCursor(cursor, bindTo, secret) : undefined;
+      const page = await repo.list({ ...query, filters: { category: 'conflict' }, ...(startKey ? { startKey } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      sizes.push(page.items.length);
+      cursor = page.lastKey ? encodeCursor(page.lastKey, bindTo, secret) : null;
+    } while (cursor);
+    expect(seen).toEqual(all.filter((i) => i.category === 'conflict').map((i) => i.id));
+    expect(sizes).toEqual([7, 7, 7, 7, 2]);
+  });
+
+  it('lists the active index (open and resolved only) for the reconciler, page by page', async () => {
+    const p = place();
+    const statuses = ['open', 'resolved', 'closed', 'rejected', 'open'] as const;
+    const created = statuses.map((status) => testIncident({ ...p, status, deadline: status === 'open' ? '2025-03-02T00:00:00.000Z' : null }));
+    await Promise.all(created.map((i) => repo.create(i)));
+    const expected = created.filter((i) => i.status === 'open' || i.status === 'resolved').map((i) => i.id).sort();
+
+    expect((await repo.listActive(p.countyId)).items.map((i) => i.id).sort()).toEqual(expected);
+    const first = await repo.listActive(p.countyId, undefined, 2);
+    expect(first.items).toHaveLength(2);
+    expect(first.lastKey).toBeDefined();
+    const rest = await repo.listActive(p.countyId, first.lastKey, 10);
+    expect([...first.items, ...rest.items].map((i) => i.id).sort()).toEqual(expected);
+    expect(rest.lastKey).toBeUndefined();
+  });
+});
+
+describe('IdempotencyStore', () => {
+  const now = new Date('2025-03-01T00:00:00.000Z');
+  const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+  const hash = hashRequest('POST', '/incidents', '{"title":"A"}');
+  const otherHash = hashRequest('POST', '/incidents', '{"title":"B"}');
+  const response = { statusCode: 201, body: '{"id":"inc-1","title":"A"}' };
+
+  it('hashes method, path and body', () => {
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashRequest('post', '/incidents', '{"title":"A"}')).toBe(hash);
+    expect(hashRequest('POST', '/incidents/x/actions', '{"title":"A"}')).not.toBe(hash);
+  });
+
+  it('goes new -> in-progress -> replay, and refuses another body with the same key', async () => {
+    const key = uid();
+    expect(await idem.begin('sub-1', key, hash, now)).toEqual({ kind: 'new' });
+    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'in-progress' });
+    expect(await idem.begin('sub-1', key, otherHash, at(1))).toEqual({ kind: 'mismatch' });
+
+    expect(await idem.complete('sub-1', key, response, at(2))).toBe(true);
+    expect(await idem.begin('sub-1', key, hash, at(3))).toEqual({ kind: 'replay', response });
+    expect(await idem.begin('sub-1', key, otherHash, at(3))).toEqual({ kind: 'mismatch' });
+    // Keys belong to their caller.
+    expect(await idem.begin('sub-2', key, otherHash, at(3))).toEqual({ kind: 'new' });
+    // A completed record is never abandoned.
+    await idem.abandon('sub-1', key);
+    expect(await idem.begin('sub-1', key, hash, at(4))).toEqual({ kind: 'replay', response });
+  });
+
+  it('treats a record past its 24 h as absent, even before TTL removes it', async () => {
+    const key = uid();
+    await idem.begin('sub-1', key, hash, now);
+    await idem.complete('sub-1', key, response, now);
+    expect(await idem.begin('sub-1', key, otherHash, at(24 * 3600 - 1))).toEqual({ kind: 'mismatch' });
+    expect(await idem.begin('sub-1', key, otherHash, at(24 * 3600 + 1))).toEqual({ kind: 'new' });
+  });
+
+  it('releases an in-progress key on abandon, or once its lease has run out', async () => {
+    const key = uid();
+    await idem.begin('sub-1', key, hash, now);
+    await idem.abandon('sub-1', key);
+    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'new' });
+    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS))).toEqual({ kind: 'in-progress' });
+    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS + 2))).toEqual({ kind: 'new' });
+  });
+
+  it('lets only one of many concurrent requests with the same key through', async () => {
+    const key = uid();
+    const results = await Promise.all(Array.from({ length: 8 }, () => idem.begin('sub-1', key, hash, now)));
+    expect(results.filter((r) => r.kind === 'new')).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'in-progress')).toHaveLength(7);
+  });
+
+  it('does not let a sub containing "#" collide with another sub and key', async () => {
+    const key = uid();
+    expect(await idem.begin('a', `b#${key}`, hash, now)).toEqual({ kind: 'new' });
+    expect(await idem.begin('a#b', key, otherHash, now)).toEqual({ kind: 'new' });
+  });
+});
+
+describe('DynamoDB Local launcher', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+
+  it('keeps the data of a dataDir across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-ddb-'));
+    const incident = testIncident();
+    const withLocal = async (use: (r: IncidentRepository) => Promise<void>) => {
+      const local = await startDynamoDbLocal({ dataDir });
+      const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      try {
+        await ensureTable(client, 'persisted');
+        await use(new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'persisted'));
+      } finally {
+        client.destroy();
+        await local.stop();
+      }
+      expect(isProcessAlive(local.pid)).toBe(false);
+    };
+    try {
+      await withLocal((r) => r.create(incident));
+      await withLocal(async (r) => expect(await r.get(incident.id)).toEqual(incident));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a port that is already in use, with a clear error', async () => {
+    const port = Number(new URL(db!.endpoint).port);
+    await expect(startDynamoDbLocal({ inMemory: true, port })).rejects.toThrow(`port ${port}`);
+  });
+
+  it('without Java (and without dynalite installed) fails with a clear error', async () => {
+    let dynaliteInstalled = true;
+    try { createRequire(import.meta.url).resolve('dynalite'); } catch { dynaliteInstalled = false; }
+    if (dynaliteInstalled) return; // the fallback would start instead
+    const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
+    process.env.PATH = '/nonexistent';
+    delete process.env.JAVA_HOME;
+    try {
+      await expect(startDynamoDbLocal({ inMemory: true })).rejects.toThrow(/needs Java 17.*no `java` was found/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+
+  /** Runs a Node process that starts DynamoDB Local and never calls stop(); returns the Java pid once gone. */
+  async function javaOfAbandonedParent(mode: 'exit' | 'sigterm'): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'gridflow-parent-'));
+    const script = join(dir, 'parent.mts');
+    writeFileSync(script, [
+      `import { startDynamoDbLocal } from ${JSON.stringify(pathToFileURL(join(root, 'local/dynamodb-local.ts')).href)};`,
+      'const local = await startDynamoDbLocal({ inMemory: true });',
+      'process.stdout.write(`${local.pid}\\n`);',
+      `if (${JSON.stringify(mode)} === 'sigterm') setInterval(() => {}, 1000);`,
+    ].join('\n'));
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((done) => parent.once('exit', () => done()));
+    let out = '';
+    let err = '';
+    parent.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const pid = await new Promise<number>((ok, fail) => {
+      parent.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) ok(Number(out.trim()));
+      });
+      void exited.then(() => fail(new Error(`parent exited before starting DynamoDB Local: ${err}`)));
+    });
+    expect(isProcessAlive(pid)).toBe(true);
+    if (mode === 'sigterm') parent.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    for (let n = 0; n < 50 && isProcessAlive(pid); n++) await new Promise((r) => setTimeout(r, 100));
+    return pid;
+  }
+
+  it('leaves no Java process behind when its parent ends without stop(), by exiting or by SIGTERM', async () => {
+    const pids = await Promise.all([javaOfAbandonedParent('exit'), javaOfAbandonedParent('sigterm')]);
+    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+  });
+});
