@@ -35,6 +35,18 @@ const STOP_GRACE_MS = 5_000;
 const STDIO_TAIL_CHARS = 8_000;
 /** Emitted by the jar's option parser; older jars (before 1.24) do not know -disableTelemetry. */
 const UNKNOWN_TELEMETRY_FLAG = /Unrecognized option: -disableTelemetry/;
+/** `$0 "$@"` is java and its arguments; EOF on stdin (the parent is gone) stops it. */
+const WATCHDOG = '"$0" "$@" & java=$!; trap \'kill $java 2>/dev/null; exit 0\' TERM INT; cat >/dev/null; kill $java 2>/dev/null; wait $java';
+
+/** The watchdog, Java and cat share a process group (detached spawn): signal all of them. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /** Jetty cannot bind: the JVM prints this and then stays alive, so it must be detected and killed. */
 const BIND_FAILED = /Failed to bind|Address already in use/;
 
@@ -92,7 +104,11 @@ class LaunchError extends Error {
 
 async function launch(java: string, args: string[], cwd: string, port: number, timeoutMs: number): Promise<DynamoDbLocal> {
   // DDB_LOCAL_TELEMETRY=0 also silences telemetry where the -disableTelemetry flag is unknown.
-  const child = spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
+  // Java runs under a small shell watchdog in its own process group: when this process dies, even by
+  // SIGKILL, the watchdog's stdin reaches EOF and it stops Java, so no emulator outlives its runtime.
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, java, ...args], {
+    cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+  });
   guard(child);
   // The runtime keeps the event loop alive on its own; a forgotten stop() must not hang the process
   // (the 'exit' handler still kills Java).
@@ -102,7 +118,7 @@ async function launch(java: string, args: string[], cwd: string, port: number, t
   const collect = (chunk: Buffer) => { output = (output + chunk.toString('utf8')).slice(-STDIO_TAIL_CHARS); };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  for (const s of [child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 
   let spawnError: Error | undefined;
   // A process that could not be spawned emits 'error' and never 'exit'.
@@ -113,8 +129,8 @@ async function launch(java: string, args: string[], cwd: string, port: number, t
 
   const stop = async () => {
     if (isRunning(child)) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => { if (isRunning(child)) child.kill('SIGKILL'); }, STOP_GRACE_MS);
+      signalGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => { if (isRunning(child)) signalGroup(child, 'SIGKILL'); }, STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);
     }
@@ -175,7 +191,7 @@ const running = new Set<ChildProcess>();
 const GUARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function killAll(): void {
-  for (const child of running) if (isRunning(child)) child.kill('SIGKILL');
+  for (const child of running) if (isRunning(child)) signalGroup(child, 'SIGKILL');
   running.clear();
 }
 
