@@ -1,0 +1,192 @@
+/**
+ * Where SNS messages go on this machine (contract §5): one JSON object a line appended to
+ * `<dataDir>/notifications.jsonl`, and an HTTP POST of the same object to every config webhook of the
+ * message's level whose filter matches its attributes.
+ *
+ * A message with a `notificationId` attribute is written and posted once, even when the runtime replays it
+ * after a crash: the ids already written are read back from the file at start. (A crash between the write
+ * and the POST loses that POST; the file is the record.)
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { County } from '#config/county-schema.js';
+import type { Level } from '#domain/incident.js';
+import type { PublishRequest } from './aws-endpoints.js';
+
+export const NOTIFICATIONS_FILE = 'notifications.jsonl';
+const WEBHOOK_TIMEOUT_MS = 5_000;
+const FILTER_KEYS = ['townId', 'communityId', 'gridId', 'category'] as const;
+
+/** One line of notifications.jsonl, and the body POSTed to webhooks. */
+export interface NotificationRecord {
+  publishedAt: string;
+  topic: string;
+  level: Level;
+  subject: string | null;
+  message: string;
+  attributes: Record<string, string>;
+}
+
+/** Structurally a powertools Logger. */
+export interface SinkLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface NotificationSinkOptions {
+  dataDir: string;
+  webhooks: County['webhooks'];
+  /** The level a topic belongs to; undefined for a topic this county does not have (Publish answers NotFound). */
+  topicLevel: (topicArn: string) => Level | undefined;
+  fetchImpl?: typeof fetch;
+  logger?: SinkLogger;
+  /** Per POST (default 5 s). */
+  webhookTimeoutMs?: number;
+}
+
+export interface NotificationSink {
+  /** Resolves the SNS message id once the line is written; webhooks are posted in the background. */
+  publish(msg: PublishRequest): Promise<string>;
+  /** Waits for pending writes and webhook POSTs. */
+  flush(): Promise<void>;
+  /** Refuses further messages and waits for the pending ones. */
+  close(): Promise<void>;
+}
+
+export function createNotificationSink(opts: NotificationSinkOptions): NotificationSink {
+  const file = join(opts.dataDir, NOTIFICATIONS_FILE);
+  const fetchImpl = opts.fetchImpl ?? fetch;
+  const logger = opts.logger ?? new Logger({ serviceName: 'gridflow-local-notifications' });
+  const timeoutMs = opts.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
+  const deliveries = new Set<Promise<void>>();
+  let state: { published: Set<string>; needsNewline: boolean } | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  /** One write at a time, in call order, so lines never interleave and a duplicate check sees every write. */
+  const serially = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const load = async () => {
+    await mkdir(opts.dataDir, { recursive: true });
+    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+    const published = new Set<string>();
+    for (const line of text.split('\n')) {
+      const id = notificationIdOf(line);
+      if (id !== undefined) published.add(id);
+    }
+    // A crash can leave a torn last line; the next line must not be glued to it.
+    return { published, needsNewline: text.length > 0 && !text.endsWith('\n') };
+  };
+
+  const post = async (url: string, body: string) => {
+    const where = safeUrl(url);
+    try {
+      const res = await fetchImpl(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined); // release the connection
+      if (!res.ok) logger.warn('webhook answered with an error', { webhook: where, status: res.status });
+    } catch (error) {
+      logger.warn('webhook delivery failed', { webhook: where, error: (error as Error)?.name ?? String(error) });
+    }
+  };
+
+  const deliver = (record: NotificationRecord) => {
+    const body = JSON.stringify(record);
+    for (const hook of opts.webhooks) {
+      if (hook.level !== record.level || !filterMatches(hook.filter, record.attributes)) continue;
+      const delivery: Promise<void> = post(hook.url, body).finally(() => deliveries.delete(delivery));
+      deliveries.add(delivery);
+    }
+  };
+
+  const flush = async () => {
+    await queue;
+    while (deliveries.size > 0) await Promise.allSettled([...deliveries]);
+  };
+
+  return {
+    publish(msg) {
+      if (closed) return Promise.reject(new Error('the notification sink is closed'));
+      const level = opts.topicLevel(msg.topicArn);
+      if (level === undefined) return Promise.reject(Object.assign(new Error('Topic does not exist'), { name: 'NotFound' }));
+      return serially(async () => {
+        state ??= await load();
+        const notificationId = msg.attributes.notificationId;
+        const messageId = notificationId ? stableMessageId(notificationId) : randomUUID();
+        if (notificationId && state.published.has(notificationId)) {
+          logger.info('notification already published; replay skipped', { notificationId, topic: msg.topicArn });
+          return messageId;
+        }
+        const record: NotificationRecord = {
+          publishedAt: new Date().toISOString(),
+          topic: msg.topicArn,
+          level,
+          subject: msg.subject ?? null,
+          message: msg.message,
+          attributes: { ...msg.attributes },
+        };
+        await appendFile(file, `${state.needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
+        state.needsNewline = false;
+        if (notificationId) state.published.add(notificationId);
+        deliver(record);
+        return messageId;
+      });
+    },
+    flush,
+    async close() {
+      closed = true;
+      await flush();
+    },
+  };
+}
+
+/** Every filter list present must contain the message's attribute of that name. */
+export function filterMatches(filter: County['webhooks'][number]['filter'], attributes: Record<string, string>): boolean {
+  if (!filter) return true;
+  return FILTER_KEYS.every((key) => {
+    const allowed = filter[key];
+    const value = attributes[key];
+    return allowed === undefined || (value !== undefined && allowed.includes(value));
+  });
+}
+
+function notificationIdOf(line: string): string | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    const record = JSON.parse(line) as { attributes?: { notificationId?: unknown } };
+    const id = record?.attributes?.notificationId;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined; // a torn line from a crash: its message was never acknowledged
+  }
+}
+
+/** A replay answers the message id of the first publish: a UUID derived from the notification id. */
+function stableMessageId(notificationId: string): string {
+  const h = createHash('sha256').update(notificationId).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Webhook URLs may carry secrets in their query: logs get the origin and path only. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
+}

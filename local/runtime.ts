@@ -1,0 +1,174 @@
+/**
+ * The whole county on one machine (contract §6): DynamoDB Local as a child process with its files in the
+ * data dir, the state machine definition CDK synthesizes for the county stack run by aws-local-stepfunctions,
+ * local Step Functions and SNS endpoints for the handlers' SDK clients, and an API Gateway stand-in serving
+ * the same handlers. Executions live in memory; on start the reconciler (the same handler as in the
+ * cloud) resumes a workflow for every open incident, and anything that fell due meanwhile fires at once.
+ */
+import './polyfills.js';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { loadCounty, loadCountyFile } from '#config/county-loader.js';
+import type { County } from '#config/county-schema.js';
+import type { Level } from '#domain/incident.js';
+import { ensureTable } from '#storage/create-table.js';
+import { synthCountyTemplate } from '#infra/synth-county.js';
+import { startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startGateway, type RunningGateway } from './http-gateway.js';
+import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
+import { renderDefinition } from './stepfunctions/definition.js';
+import { LocalStepFunctions } from './stepfunctions/runner.js';
+import { createLocalVerifier } from './tokens.js';
+
+export interface LocalCountyOptions {
+  /** County id under counties/ (default `shouyang`), or `configFile`. */
+  countyId?: string;
+  configFile?: string;
+  /** Absolute data directory: DynamoDB files, signing key, notifications.jsonl. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Keep DynamoDB in memory (tests that need no restart). @default false */
+  inMemory?: boolean;
+  /** How often the reconciler runs after start-up. @default 60 */
+  reconcileEverySeconds?: number;
+}
+
+export interface LocalCounty {
+  url: string;
+  port: number;
+  dataDir: string;
+  county: County;
+  stepFunctions: LocalStepFunctions;
+  notificationsFile: string;
+  /** Runs the reconciler now (as the cloud schedule would). */
+  reconcile(): Promise<{ checked: number; resumed: string[] }>;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+const LOCAL_ARN = 'aws:%s:local:000000000000';
+
+function cursorSecretOf(dataDir: string): string {
+  const file = join(dataDir, 'cursor-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function lambdaContext(functionName: string): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:${LOCAL_ARN.replace('%s', 'lambda')}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomBytes(16).toString('hex'),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalCounty> {
+  const county = opts.configFile ? loadCountyFile(opts.configFile) : loadCounty(opts.countyId ?? 'shouyang');
+  mkdirSync(opts.dataDir, { recursive: true });
+  const stoppers: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    // 1. The database, with its files in the data dir so data survives a restart.
+    const ddb: DynamoDbLocal = await startDynamoDbLocal(opts.inMemory ? { inMemory: true } : { dataDir: join(opts.dataDir, 'dynamodb') });
+    stoppers.push(() => ddb.stop());
+    const tableName = `gridflow-${county.id}`;
+    await ensureTable(new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
+
+    // 2. The state machine CDK synthesizes for this county's stack (bundling skipped: code runs in-process).
+    const { template } = synthCountyTemplate(county, { bundle: false });
+    const { definition, functions } = renderDefinition(template);
+
+    // 3. Handlers are imported once the environment points their module-scope SDK clients here.
+    let handlers: Record<string, (event: unknown, context: Context) => Promise<unknown>> | undefined;
+    const stepFunctions = new LocalStepFunctions({
+      definition,
+      functions,
+      stateMachineName: tableName,
+      invoke: async (entry, event) => {
+        const handler = handlers?.[entry];
+        if (!handler) throw new Error(`no local handler for ${entry}`);
+        return handler(event, lambdaContext(entry.replace(/^functions\/|\.ts$/g, '').replace(/\//g, '-')));
+      },
+    });
+    stoppers.push(async () => stepFunctions.shutdown());
+    const topicArn = (level: Level) => `arn:${LOCAL_ARN.replace('%s', 'sns')}:gridflow-${county.id}-${level}`;
+    const topics = new Map<string, Level>(county.ladder.map((l) => [topicArn(l), l]));
+    const sink: NotificationSink = createNotificationSink({ dataDir: opts.dataDir, webhooks: county.webhooks, topicLevel: (arn) => topics.get(arn) });
+    stoppers.push(() => sink.close());
+    const endpoints: AwsEndpoints = await startAwsEndpoints({ stepFunctions, publish: (m) => sink.publish(m) });
+    stoppers.push(() => endpoints.close());
+
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ENDPOINT_URL_SFN: endpoints.url,
+      AWS_ENDPOINT_URL_SNS: endpoints.url,
+      TABLE_NAME: tableName,
+      COUNTY_ID: county.id,
+      STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
+      CURSOR_SECRET: cursorSecretOf(opts.dataDir),
+      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'gridflow',
+      ...Object.fromEntries(county.ladder.map((l) => [`TOPIC_ARN_${l.toUpperCase()}`, topicArn(l)])),
+    });
+    const { useCounty } = await import('#commons/county.js');
+    useCounty(county);
+    const { HANDLERS, ROUTES } = await import('./handlers.js');
+    handlers = HANDLERS;
+    const { problem } = await import('#commons/http.js');
+
+    // 4. The API, behind a stand-in for API Gateway and its JWT authorizer.
+    const gateway: RunningGateway = await startGateway({
+      port: opts.port,
+      ...(opts.host ? { host: opts.host } : {}),
+      routes: ROUTES.map((r) => ({ method: r.method, path: r.path, auth: r.auth, handler: r.handler })),
+      verify: await createLocalVerifier(opts.dataDir),
+      renderProblem: (error) => {
+        const p = problem(error);
+        return { statusCode: p.statusCode ?? error.status, headers: (p.headers ?? {}) as Record<string, string>, body: String(p.body ?? '') };
+      },
+    });
+    stoppers.push(() => gateway.close());
+    process.env.PUBLIC_URL = gateway.url;
+
+    // 5. Resume every workflow the record says should be running; repeat as the cloud schedule does.
+    const reconcile = async () => (await HANDLERS['functions/workflow/reconcile.ts']!({}, lambdaContext('reconcile'))) as { checked: number; resumed: string[] };
+    await reconcile();
+    const timer = setInterval(() => { reconcile().catch(() => undefined); }, (opts.reconcileEverySeconds ?? 60) * 1000);
+    timer.unref();
+    stoppers.push(async () => clearInterval(timer));
+
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      dataDir: opts.dataDir,
+      county,
+      stepFunctions,
+      notificationsFile: join(opts.dataDir, NOTIFICATIONS_FILE),
+      reconcile,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
