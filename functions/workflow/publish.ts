@@ -54,7 +54,7 @@ export async function publishPending(incident: Incident): Promise<number> {
         Message: text.message,
         MessageAttributes: messageAttributes(n, incident),
       }));
-      logger.info('notification published', { incidentId: incident.id, event: n.event, level: n.level, notificationId: n.id });
+      logger.info('notification published', { incidentId: incident.id, event: n.event, topicLevel: n.level, notificationId: n.id });
     }
   }
   if (incident.workflow.notifiedThrough < incident.timeline.length) {

@@ -34,7 +34,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
         throw error;
       }
       const last = incident.timeline[incident.timeline.length - 1];
-      logger.info('workflow changed incident', { incidentId: incident.id, event: last?.type, reason: last?.reason, level: incident.level, version: incident.version });
+      logger.info('workflow changed incident', { incidentId: incident.id, event: last?.type, reason: last?.reason, atLevel: incident.level, version: incident.version });
     }
     await publishPending(incident);
     return { ...decided.step, version: incident.version };
