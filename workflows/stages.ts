@@ -2,10 +2,11 @@
  * The workflow protocol shared by the state machine (workflows/), its Lambda tasks (functions/workflow/)
  * and the local runtime (local/). Names only: no CDK, no SDK, so Lambda bundles stay small.
  */
-import type { Ladder, Level } from '#domain/incident.js';
+import type { Stage } from '#domain/advance.js';
+import type { Ladder } from '#domain/incident.js';
 
 /** A stage of the workflow: each ladder level, then verification of a resolved incident. */
-export type Stage = Level | 'verification';
+export type { Stage };
 export const END = 'end';
 
 /** What the sync task returns: where to go next and how long to wait there. */
