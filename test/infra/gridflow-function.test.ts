@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack, type StackProps } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { ENTRY_METADATA, GridflowFunction, REPO_ROOT } from '#infra/constructs/gridflow-function.js';
+import { actionsOf, statementsOfRole, type Json } from './support.js';
+
+const noBundling = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+function oneFunction(props: StackProps = {}) {
+  const stack = new Stack(noBundling(), 'FnTest', props);
+  const fn = new GridflowFunction(stack, 'Sync', { entry: 'functions/workflow/sync.ts', countyFile: 'counties/shouyang.json' });
+  return { stack, fn };
+}
+
+describe('GridflowFunction defaults', () => {
+  const { stack, fn } = oneFunction();
+  const template = Template.fromStack(stack);
+
+  it('runs Node 24 on arm64 with explicit memory and timeout, source maps on', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 10,
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('carries the gridflow:entry metadata the local runtime maps Lambda ARNs with', () => {
+    template.hasResource('AWS::Lambda::Function', { Metadata: Match.objectLike({ [ENTRY_METADATA]: 'functions/workflow/sync.ts' }) });
+    expect(fn.entryPath).toBe('functions/workflow/sync.ts');
+  });
+
+  it('logs to its own log group with retention, kept when the stack goes', () => {
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 365 }, DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^SyncLogs') } } });
+  });
+
+  it('has a role with no managed policy, writing only to its log group (plus X-Ray, which has no resource ARNs)', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    expect(Object.keys(roles)).toHaveLength(1);
+    expect(Object.values(roles)[0]!.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOfRole(template.toJSON(), Object.keys(roles)[0]!);
+    expect(actionsOf(statements)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('traces with X-Ray, decided at deploy time for an agnostic stack (Lambda has no X-Ray in China)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: { Mode: { 'Fn::If': ['GridflowIsChinaPartition', 'PassThrough', 'Active'] } },
+    });
+    template.hasCondition('GridflowIsChinaPartition', { 'Fn::Equals': [{ Ref: 'AWS::Partition' }, 'aws-cn'] });
+  });
+});
+
+describe('GridflowFunction by region', () => {
+  it('traces Active in a commercial region', () => {
+    const t = Template.fromStack(oneFunction({ env: { region: 'ap-east-1', account: '111111111111' } }).stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+  });
+
+  it('does not trace in a China region', () => {
+    const t = Template.fromStack(oneFunction({ env: { region: 'cn-northwest-1', account: '111111111111' } }).stack);
+    t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
+    expect(JSON.stringify(t.toJSON())).not.toContain('xray:');
+  });
+});
+
+describe('grant helpers', () => {
+  const stack = new Stack(noBundling(), 'Grants');
+  const table = new dynamodb.Table(stack, 'T', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } });
+  const reader = new GridflowFunction(stack, 'Reader', { entry: 'functions/api/list-incidents.ts' });
+  const writer = new GridflowFunction(stack, 'Writer', { entry: 'functions/api/act.ts' });
+  const machine = new sfn.StateMachine(stack, 'M', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'P')) });
+  reader.grantTable(table, 'read', { indexes: ['gridOpen', 'active'] });
+  writer.grantTable(table, 'write');
+  writer.allowStates(['states:SendTaskSuccess', 'states:DescribeExecution'], machine);
+  const template = Template.fromStack(stack).toJSON() as Json;
+  const roleId = (fn: GridflowFunction) => stack.getLogicalId(fn.executionRole.node.defaultChild as never);
+  const tableArn = { 'Fn::GetAtt': [stack.getLogicalId(table.node.defaultChild as never), 'Arn'] };
+
+  it('read: item reads on the table and exactly the named indexes, never Scan', () => {
+    const dynamo = statementsOfRole(template, roleId(reader)).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(dynamo[0]!.Resource).toEqual([
+      tableArn,
+      { 'Fn::Join': ['', [tableArn, '/index/gridOpen']] },
+      { 'Fn::Join': ['', [tableArn, '/index/active']] },
+    ]);
+  });
+
+  it('write: item writes on the base table only', () => {
+    const dynamo = statementsOfRole(template, roleId(writer)).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamo[0]!.Resource).toEqual(tableArn);
+  });
+
+  it('allowStates: task answers on the state machine, DescribeExecution on its executions only', () => {
+    const states = statementsOfRole(template, roleId(writer)).filter((s) => JSON.stringify(s.Action).includes('states:'));
+    const machineId = stack.getLogicalId(machine.node.defaultChild as never);
+    expect(states).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'states:SendTaskSuccess', Resource: { Ref: machineId } }),
+      expect.objectContaining({
+        Action: 'states:DescribeExecution',
+        Resource: { 'Fn::Join': ['', expect.arrayContaining([':execution:', { 'Fn::GetAtt': [machineId, 'Name'] }, ':*'])] },
+      }),
+    ]));
+  });
+});
+
+describe('bundling (esbuild, one function)', () => {
+  // The one test that runs esbuild: the entry imports through package.json "imports" (#domain/...), and the
+  // county file must land next to the bundle as county.json.
+  const outdir = mkdtempSync(join(tmpdir(), 'gridflow-bundle-test-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bundled');
+  new GridflowFunction(stack, 'Claims', { entry: 'infra/constructs/pre-token-claims.ts', countyFile: 'test/fixtures/counties/testville.json' });
+  app.synth();
+  const assetDir = readdirSync(outdir).map((d) => join(outdir, d)).find((d) => existsSync(join(d, 'index.mjs')))!;
+
+  it('writes an ESM bundle with a source map and the county file as county.json', () => {
+    expect(assetDir).toBeDefined();
+    const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect(bundle.startsWith("import { createRequire as __gridflowCreateRequire } from 'node:module';")).toBe(true);
+    expect(bundle).not.toMatch(/from\s*["']#domain\//);
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(assetDir, 'county.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/counties/testville.json'), 'utf8')));
+  });
+
+  it('runs: the bundled handler maps custom attributes to claims and refuses a user without a role', async () => {
+    const mod = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler: (e: Json) => Promise<Json> };
+    const saved = { COUNTY_ID: process.env.COUNTY_ID, CITY_ID: process.env.CITY_ID };
+    process.env.COUNTY_ID = 'testville';
+    process.env.CITY_ID = 'testcity';
+    try {
+      const event = (attrs: Record<string, string>) => ({ request: { userAttributes: attrs }, response: {} });
+      const out = await mod.handler(event({ 'custom:role': 'town', 'custom:scope': 'north' }));
+      expect(out.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({ role: 'town', scope: 'north' });
+      await expect(mod.handler(event({ 'custom:scope': 'north' }))).rejects.toThrow(/no valid role/);
+      await expect(mod.handler(event({ 'custom:role': 'county', 'custom:scope': 'elsewhere' }))).rejects.toThrow(/must be testville/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    }
+  });
+});
