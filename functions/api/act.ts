@@ -17,7 +17,7 @@ export const handler = httpHandler({ body: ActionBody }, async (event) =>
     if (!current) throw notFound();
     const { incident: next } = applyAction(current, event.caller, event.parsed.body, new Date(), currentCounty().jurisdiction);
     // Conditional on the version we read: a concurrent change makes this a 409, never an overwrite.
-    const stored = await incidents().save(next, current.version);
+    const stored = await incidents().save(next, current);
     logger.info('incident action', { incidentId: id, action: event.parsed.body.action, role: event.caller.role, version: stored.version });
     await wakeWorkflow(id, stored.workflow.taskToken, event.parsed.body.action);
     return json(200, toIncidentView(stored, event.caller));

@@ -1,11 +1,18 @@
 /**
  * Incidents in the county table. Every write that changes what a reader sees is conditional on
- * `version`, so a lost race is a 409, never a silent overwrite.
+ * `version`, so a lost race is a 409, never a silent overwrite. A write that changes what the stats
+ * count updates the counters (stats-repository.ts) in the same transaction, under the same condition:
+ * a counter moves exactly once per version step, and never without the incident.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand,
+  type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { conflict, notFound } from '../domain/errors.js';
-import type { Incident, Level, Status } from '../domain/incident.js';
+import type { Incident, Level, Status, WorkflowState } from '../domain/incident.js';
+import { counterWrites } from '../domain/stats.js';
 import { fromItem, incidentKey, indexAttributes, toItem } from './incident-item.js';
+import { counterUpdates } from './stats-repository.js';
 import { INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, type IndexName } from './table-design.js';
 
 export interface ListFilters {
@@ -41,6 +48,35 @@ const SPARSE_ATTRIBUTES = KEY_ATTRIBUTES.filter((a) => a !== TABLE_PARTITION_KEY
 const isConditionFailure = (e: unknown): boolean =>
   e instanceof Error && e.name === 'ConditionalCheckFailedException';
 
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Two writers touching the same item at once (two transactions on a busy counter, or a bookkeeping
+ * write while a transaction holds the incident) make one of them fail with a transaction conflict,
+ * which the SDK does not retry. Nothing was written then, so it is retried here, with jittered backoff.
+ */
+const CONFLICT_ATTEMPTS = 8;
+const RETRIED_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+
+async function retryingConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof Error && e.name === 'TransactionConflictException') || attempt >= CONFLICT_ATTEMPTS) throw e;
+      await backoff(attempt);
+    }
+  }
+}
+
+/** The first transact item's condition failed; `item` is the stored one, when it exists. */
+interface ConditionFailed { item: unknown }
+
+function pickWorkflowOwned(workflow: WorkflowState): Partial<WorkflowState> {
+  return Object.fromEntries(Object.entries(workflow).filter(([field]) => WORKFLOW_OWNED.has(field)));
+}
+
 export class IncidentRepository {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
@@ -49,30 +85,67 @@ export class IncidentRepository {
     return out.Item ? fromItem(out.Item) : null;
   }
 
+  /** Stores a new incident and adds it to the stats counters, in one transaction. */
   async create(incident: Incident): Promise<void> {
-    try {
-      await this.doc.send(new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(incident),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
-      }));
-    } catch (e) {
-      if (isConditionFailure(e)) throw conflict(`Incident ${incident.id} already exists.`, e);
-      throw e;
-    }
+    const failed = await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: toItem(incident),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
+        },
+      },
+      ...counterUpdates(this.tableName, counterWrites(null, incident)),
+    ]);
+    if (failed) throw conflict(`Incident ${incident.id} already exists.`);
   }
 
   /**
-   * Writes `next` if the stored version is still `expectedVersion`.
+   * Writes `next` over `prev` if the stored version is still `prev.version`, and moves the stats
+   * counters by what changed between the two. Returns the incident as stored.
    *
-   * An UpdateItem rather than a Put: it SETs every attribute except workflow.taskToken and
-   * workflow.executionName, which stay as stored. A Put would have to copy them from an earlier
-   * read, and setTaskToken (which does not bump version) could land between that read and the Put:
-   * the version condition would pass and the fresh token would be lost. Sparse index attributes the
-   * incident no longer has are REMOVEd in the same request.
+   * An UpdateItem rather than a Put: it SETs every attribute except the workflow fields only the
+   * workflow writes (task token, execution name, notified mark), which stay as stored. A Put would have
+   * to copy them from an earlier read, and setTaskToken (which does not bump version) could land between
+   * that read and the Put: the version condition would pass and the fresh token would be lost. Sparse
+   * index attributes the incident no longer has are REMOVEd in the same request.
+   *
+   * When nothing counted changes (acknowledge, comment, reminders, escalation) it is that one UpdateItem.
+   * Otherwise the update and the counter ADDs are one transaction; a transaction cannot return the new
+   * item, so it is read back (consistently) for the stored workflow fields.
    */
-  async save(next: Incident, expectedVersion: number): Promise<Incident> {
+  async save(next: Incident, prev: Incident): Promise<Incident> {
+    const update = this.incidentUpdate(next, prev.version);
+    const counters = counterUpdates(this.tableName, counterWrites(prev, next));
+    const stale = () => conflict(`Incident ${next.id} changed since version ${prev.version}; reload it and try again.`);
+
+    if (counters.length === 0) {
+      try {
+        const out = await retryingConflicts(() => this.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' })));
+        if (!out.Attributes) throw new Error(`UpdateItem on incident ${next.id} returned no attributes`);
+        return fromItem(out.Attributes);
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        if (!(e as { Item?: unknown }).Item) throw notFound(`Incident ${next.id} does not exist.`);
+        throw stale();
+      }
+    }
+
+    const failed = await this.transact([{ Update: update }, ...counters]);
+    if (failed) {
+      // DynamoDB returns the stored item with the cancellation reason; without it, look.
+      if (failed.item || (await this.get(next.id))) throw stale();
+      throw notFound(`Incident ${next.id} does not exist.`);
+    }
+    const stored = await this.get(next.id);
+    if (stored && stored.version === next.version) return stored;
+    // Changed again in the meantime (rare): what we wrote, with the workflow's own fields as stored now.
+    return stored ? { ...next, workflow: { ...next.workflow, ...pickWorkflowOwned(stored.workflow) } } : next;
+  }
+
+  /** The conditional UpdateItem of `save`, usable alone or inside a transaction. */
+  private incidentUpdate(next: Incident, expectedVersion: number) {
     const names: Record<string, string> = { '#pk': TABLE_PARTITION_KEY, '#version': 'version', '#workflow': 'workflow' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
@@ -105,24 +178,34 @@ export class IncidentRepository {
       names[name] = attribute;
       removes.push(name);
     }
+    return {
+      TableName: this.tableName,
+      Key: incidentKey(next.id),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    } satisfies UpdateCommandInput;
+  }
 
-    try {
-      const out = await this.doc.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: incidentKey(next.id),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
-      if (!out.Attributes) throw new Error(`UpdateItem on incident ${next.id} returned no attributes`);
-      return fromItem(out.Attributes);
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      if (!(e as { Item?: unknown }).Item) throw notFound(`Incident ${next.id} does not exist.`);
-      throw conflict(`Incident ${next.id} changed since version ${expectedVersion}; reload it and try again.`, e);
+  /**
+   * One transaction whose first item is the incident write. Null when it committed; the condition
+   * failure of the first item otherwise. Conflicts with other writers are retried (nothing was written).
+   */
+  private async transact(items: TransactItem[]): Promise<ConditionFailed | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return null;
+      } catch (e) {
+        if (!(e instanceof Error && e.name === 'TransactionCanceledException')) throw e;
+        const reasons = (e as { CancellationReasons?: Array<{ Code?: string; Item?: unknown }> }).CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return { item: reasons[0].Item };
+        if (!reasons.some((r) => r.Code !== undefined && RETRIED_REASONS.has(r.Code))) throw e;
+        if (attempt >= CONFLICT_ATTEMPTS) throw conflict('The incident is being changed by someone else at this moment; try again.', e);
+        await backoff(attempt);
+      }
     }
   }
 
@@ -133,14 +216,14 @@ export class IncidentRepository {
    */
   async setTaskToken(id: string, token: string | null, seenVersion: number): Promise<boolean> {
     try {
-      await this.doc.send(new UpdateCommand({
+      await retryingConflicts(() => this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
         UpdateExpression: 'SET #workflow.#taskToken = :token',
         ConditionExpression: 'attribute_exists(#pk) AND #version = :seen',
         ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#version': 'version', '#workflow': 'workflow', '#taskToken': 'taskToken' },
         ExpressionAttributeValues: { ':token': token, ':seen': seenVersion },
-      }));
+      })));
       return true;
     } catch (e) {
       if (isConditionFailure(e)) return false;
@@ -154,14 +237,14 @@ export class IncidentRepository {
    */
   async markNotified(id: string, through: number): Promise<void> {
     try {
-      await this.doc.send(new UpdateCommand({
+      await retryingConflicts(() => this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
         UpdateExpression: 'SET #workflow.#notified = :through',
         ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#workflow.#notified) OR #workflow.#notified < :through)',
         ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#notified': 'notifiedThrough' },
         ExpressionAttributeValues: { ':through': through },
-      }));
+      })));
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
@@ -170,14 +253,14 @@ export class IncidentRepository {
   /** Bookkeeping: the name of the workflow run now in charge of the incident; does not bump version. */
   async setExecutionName(id: string, name: string): Promise<void> {
     try {
-      await this.doc.send(new UpdateCommand({
+      await retryingConflicts(() => this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
         UpdateExpression: 'SET #workflow.#executionName = :name',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#executionName': 'executionName' },
         ExpressionAttributeValues: { ':name': name },
-      }));
+      })));
     } catch (e) {
       if (isConditionFailure(e)) throw notFound(`Incident ${id} does not exist.`);
       throw e;

@@ -5,7 +5,7 @@
  * Items (single-table):
  * - incident:    pk `INC#<id>`           sk `INCIDENT`
  * - idempotency: pk `IDEM#<sub>#<key>`   sk `IDEM`       (expires through `expiresAt`, TTL)
- * - counters:    pk `STATS#<scope>`      sk `<yyyy-mm-dd>` (issue 3: stats from counters)
+ * - counters:    pk `STATS#<scope>`      sk `<yyyy-mm-ddThh>` (UTC hour reported) or `ALL` (stats-repository.ts)
  *
  * Secondary indexes are sparse: an attribute exists only while the item belongs to the index,
  * so "open incidents of this grid, soonest deadline first" is a Query on `gridOpen`, never a Scan.

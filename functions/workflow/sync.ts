@@ -28,7 +28,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
     let incident = current;
     if (decided.changed) {
       try {
-        incident = await incidents().save(decided.incident, current.version);
+        incident = await incidents().save(decided.incident, current);
       } catch (error) {
         if (isGridflowError(error) && error.status === 409) continue;
         throw error;

@@ -18,6 +18,7 @@ import { ensureTable } from '#storage/create-table.js';
 import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
 import { hashRequest, IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from '#storage/idempotency.js';
 import { IncidentRepository, type ListQuery } from '#storage/incident-repository.js';
+import { StatsRepository } from '#storage/stats-repository.js';
 import { translateConfig } from '#storage/dynamodb.js';
 import { INDEXES } from '#storage/table-design.js';
 import { isProcessAlive, setLocalAwsEnv, startTestDynamoDb, testIncident, type TestDynamoDb } from '../helpers/dynamodb.js';
@@ -25,12 +26,14 @@ import { isProcessAlive, setLocalAwsEnv, startTestDynamoDb, testIncident, type T
 let db: TestDynamoDb | undefined;
 let repo: IncidentRepository;
 let idem: IdempotencyStore;
+let stats: StatsRepository;
 
 beforeAll(async () => {
   setLocalAwsEnv();
   db = await startTestDynamoDb();
   repo = new IncidentRepository(db.documentClient, db.tableName);
   idem = new IdempotencyStore(db.documentClient, db.tableName);
+  stats = new StatsRepository(db.documentClient, db.tableName);
 });
 
 afterAll(async () => {
@@ -121,20 +124,23 @@ describe('IncidentRepository: create, get, save', () => {
     await repo.create(incident);
     const a = { ...incident, title: 'A', version: 2 };
     const b = { ...incident, title: 'B', version: 2 };
-    const [ra, rb] = await Promise.all([statusOf(repo.save(a, 1)), statusOf(repo.save(b, 1))]);
+    const [ra, rb] = await Promise.all([statusOf(repo.save(a, incident)), statusOf(repo.save(b, incident))]);
     expect([ra, rb].sort()).toEqual([409, 'ok']);
     const winner = ra === 'ok' ? 'A' : 'B';
     const stored = await repo.get(incident.id);
     expect(stored?.version).toBe(2);
     expect(stored?.title).toBe(winner);
     // A retry from the stale version still loses; from the current one it wins.
-    expect(await statusOf(repo.save({ ...incident, title: 'C', version: 2 }, 1))).toBe(409);
+    expect(await statusOf(repo.save({ ...incident, title: 'C', version: 2 }, incident))).toBe(409);
     expect((await repo.get(incident.id))?.title).toBe(winner);
-    expect((await repo.save({ ...incident, title: 'C', version: 3 }, 2)).title).toBe('C');
+    expect((await repo.save({ ...incident, title: 'C', version: 3 }, { ...incident, version: 2 })).title).toBe('C');
   });
 
   it('answers 404 when saving an incident that does not exist', async () => {
-    expect(await statusOf(repo.save(testIncident({ version: 2 }), 1))).toBe(404);
+    const ghost = testIncident();
+    expect(await statusOf(repo.save({ ...ghost, version: 2 }, ghost))).toBe(404);
+    // The same through the transactional path (a change the stats count).
+    expect(await statusOf(repo.save({ ...ghost, version: 2, status: 'rejected', deadline: null }, ghost))).toBe(404);
   });
 
   it('keeps the stored task token and execution name when the caller holds an older copy', async () => {
@@ -144,7 +150,7 @@ describe('IncidentRepository: create, get, save', () => {
     expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
 
     const stale = { ...incident, title: 'Edited', version: 2, workflow: { ...incident.workflow, approachingReminded: true } };
-    const saved = await repo.save(stale, 1);
+    const saved = await repo.save(stale, incident);
     expect(saved.title).toBe('Edited');
     expect(saved.workflow).toEqual({ ...stale.workflow, taskToken: 'token-1', executionName: 'exec-1' });
     expect(await repo.get(incident.id)).toEqual(saved);
@@ -154,7 +160,7 @@ describe('IncidentRepository: create, get, save', () => {
     const incident = testIncident();
     await repo.create(incident);
     expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
-    await repo.save({ ...incident, version: 2, acknowledgedBy: 'hs-09' }, 1);
+    await repo.save({ ...incident, version: 2, acknowledgedBy: 'hs-09' }, incident);
     expect(await repo.setTaskToken(incident.id, 'token-stale', 1)).toBe(false);
     expect((await repo.get(incident.id))?.workflow.taskToken).toBe('token-1');
     expect(await repo.setTaskToken(incident.id, 'token-2', 2)).toBe(true);
@@ -176,20 +182,90 @@ describe('IncidentRepository: create, get, save', () => {
     expect(await inIndex('gridOpen', p.gridId)).toBe(true);
     const resolved: Incident = { ...incident, status: 'resolved', deadline: null, version: 2,
       resolution: { note: 'Settled', by: 'hs-09', level: 'grid', at: '2025-03-01T10:00:00.000Z' } };
-    await repo.save(resolved, 1);
+    await repo.save(resolved, incident);
     for (const [index, partition] of [['gridOpen', p.gridId], ['townOpen', p.townId], ['countyOpen', p.countyId], ['reporterOpen', p.reportedBy]] as const) {
       expect(await inIndex(index, partition)).toBe(false);
     }
     expect(await inIndex('gridAll', p.gridId)).toBe(true);
     expect(await inIndex('active', p.countyId)).toBe(true);
 
-    await repo.save({ ...resolved, status: 'closed', version: 3 }, 2);
+    const closed: Incident = { ...resolved, status: 'closed', version: 3 };
+    await repo.save(closed, resolved);
     expect(await inIndex('active', p.countyId)).toBe(false);
     expect(await inIndex('countyAll', p.countyId)).toBe(true);
 
-    await repo.save({ ...resolved, status: 'open', deadline: '2025-03-05T00:00:00.000Z', resolution: null, version: 4 }, 3);
+    await repo.save({ ...resolved, status: 'open', deadline: '2025-03-05T00:00:00.000Z', resolution: null, version: 4 }, closed);
     expect(await inIndex('gridOpen', p.gridId)).toBe(true);
     expect(await inIndex('active', p.countyId)).toBe(true);
+  });
+});
+
+describe('stats counters, written in the same transaction as the incident', () => {
+  const allTime = async (scope: string) => (await stats.read(scope, null))[0] ?? {};
+  const scopes = (p: ReturnType<typeof place>) => [`county#${p.countyId}`, `town#${p.townId}`, `grid#${p.gridId}`, `reporter#${p.reportedBy}`];
+  /** Resolved at grid level 2 h after it was assigned (grid deadline PT24H): on time. */
+  const resolvedFrom = (incident: Incident): Incident => ({
+    ...incident, status: 'resolved', deadline: null, version: incident.version + 1,
+    resolution: { note: 'Settled', by: 'hs-09', level: 'grid', at: '2025-03-01T10:00:00.000Z' },
+    timeline: [...incident.timeline, { at: '2025-03-01T10:00:00.000Z', type: 'resolved', level: 'grid', actor: 'hs-09', note: 'Settled', reason: null }],
+  });
+  const reported = (p: ReturnType<typeof place>, over: Partial<Incident> = {}) => testIncident({
+    ...p, createdAt: '2025-03-01T08:30:00.000Z',
+    timeline: [
+      { at: '2025-03-01T08:30:00.000Z', type: 'reported', level: 'grid', actor: p.reportedBy, note: null, reason: null },
+      { at: '2025-03-01T08:30:00.000Z', type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
+    ],
+    ...over,
+  });
+
+  it('create counts the incident in each of its scopes, all time and in the hour it was reported', async () => {
+    const p = place();
+    await repo.create(reported(p));
+    const counted = { total: 1, 'category#conflict': 1, 'status#open': 1 };
+    for (const scope of scopes(p)) {
+      expect(await allTime(scope)).toEqual(counted);
+      expect(await stats.read(scope, { first: '2025-03-01T08', last: '2025-03-01T08' })).toEqual([counted]);
+      expect(await stats.read(scope, { first: '0000-01-01T00', last: '2025-03-01T07' })).toEqual([]);
+      expect(await stats.read(scope, { first: '2025-03-01T09', last: '9999-12-31T23' })).toEqual([]);
+    }
+  });
+
+  it('save moves the counters by what changed; a lost race or a duplicate create moves nothing', async () => {
+    const p = place();
+    const incident = reported(p);
+    await repo.create(incident);
+    const resolved = resolvedFrom(incident);
+    await repo.save(resolved, incident);
+    const afterResolve = { total: 1, 'category#conflict': 1, 'status#open': 0, 'status#resolved': 1, resolved: 1, 'resolvedAt#grid': 1, resolvedOnTime: 1 };
+    for (const scope of scopes(p)) expect(await allTime(scope)).toEqual(afterResolve);
+
+    expect(await statusOf(repo.save({ ...incident, status: 'rejected', deadline: null, version: 2 }, incident))).toBe(409);
+    expect(await statusOf(repo.create({ ...incident, title: 'Again' }))).toBe(409);
+    for (const scope of scopes(p)) expect(await allTime(scope)).toEqual(afterResolve);
+
+    await repo.save({ ...resolved, status: 'closed', version: 3 }, resolved);
+    expect(await allTime(`grid#${p.gridId}`)).toEqual({ ...afterResolve, 'status#resolved': 0, 'status#closed': 1 });
+  });
+
+  it('a counted (transactional) save still returns and keeps the task token stored meanwhile', async () => {
+    const incident = reported(place());
+    await repo.create(incident);
+    expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
+    const saved = await repo.save(resolvedFrom(incident), incident);
+    expect(saved.status).toBe('resolved');
+    expect(saved.version).toBe(2);
+    expect(saved.workflow.taskToken).toBe('token-1');
+    expect(await repo.get(incident.id)).toEqual(saved);
+  });
+
+  it('counts every one of many concurrent writes to the same counter items', async () => {
+    const p = place();
+    const all = Array.from({ length: 16 }, () => reported(p));
+    await Promise.all(all.map((i) => repo.create(i)));
+    await Promise.all(all.map((i) => repo.save(resolvedFrom(i), i)));
+    for (const scope of scopes(p)) {
+      expect(await allTime(scope)).toMatchObject({ total: 16, 'status#open': 0, 'status#resolved': 16, resolved: 16 });
+    }
   });
 });
 
