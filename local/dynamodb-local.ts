@@ -35,8 +35,11 @@ const STOP_GRACE_MS = 5_000;
 const STDIO_TAIL_CHARS = 8_000;
 /** Emitted by the jar's option parser; older jars (before 1.24) do not know -disableTelemetry. */
 const UNKNOWN_TELEMETRY_FLAG = /Unrecognized option: -disableTelemetry/;
-/** `$0 "$@"` is java and its arguments; EOF on stdin (the parent is gone) stops it. */
-const WATCHDOG = '"$0" "$@" & java=$!; trap \'kill $java 2>/dev/null; exit 0\' TERM INT; cat >/dev/null; kill $java 2>/dev/null; wait $java';
+/**
+ * `$0 "$@"` is java and its arguments; EOF on stdin (the parent is gone) stops it. Either way the shell
+ * exits only once Java has, so stop() resolving means the database files are free for the next start.
+ */
+const WATCHDOG = '"$0" "$@" & java=$!; trap \'kill $java 2>/dev/null; wait $java; exit 0\' TERM INT; cat >/dev/null; kill $java 2>/dev/null; wait $java';
 
 /** The watchdog, Java and cat share a process group (detached spawn): signal all of them. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -93,7 +93,9 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     await ensureTable(new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
 
     // 2. The state machine CDK synthesizes for this county's stack (bundling skipped: code runs in-process).
-    const { template } = synthCountyTemplate(county, { bundle: false });
+    // Without the webhooks: here the notification sink posts them, and a local one may be plain http://
+    // (the cloud stack, which subscribes them to SNS, refuses that).
+    const { template } = synthCountyTemplate({ ...county, webhooks: [] }, { bundle: false });
     const { definition, functions } = renderDefinition(template);
 
     // 3. Handlers are imported once the environment points their module-scope SDK clients here.

@@ -84,6 +84,15 @@ function nextPoint(incident: Incident): Date | null {
   return incident.workflow.approachingReminded ? openDeadline(incident) : approachingAt(incident);
 }
 
+/**
+ * How long the workflow may wait at `now` before this record needs it again. The sync task asks once its
+ * writes and publishes are done: the wait then starts when the timer does, so their time is not added to
+ * every deadline's lag.
+ */
+export function waitSecondsAt(incident: Incident, now: Date): number {
+  return waitSecondsUntil(nextPoint(incident), now);
+}
+
 export function waitSecondsUntil(point: Date | null, now: Date): number {
   if (point === null) return MAX_WAIT_SECONDS;
   const seconds = Math.ceil((point.getTime() - now.getTime()) / 1000);

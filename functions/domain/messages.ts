@@ -42,7 +42,8 @@ const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
 export function formatTime(iso: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
   return new Intl.DateTimeFormat(ctx.locale, {
     timeZone: ctx.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-    hour12: false, timeZoneName: 'short',
+    // h23, not hour12: false, which ICU renders as "24:07" for seven past midnight in `en`.
+    hourCycle: 'h23', timeZoneName: 'short',
   }).format(new Date(iso));
 }
 
@@ -55,7 +56,7 @@ export function renderMessage(n: PendingNotification, incident: Incident, place:
     ? `${ctx.countyName}${place.townName}${place.communityName}${place.gridName}`
     : `${place.gridName}, ${place.communityName}, ${place.townName}, ${ctx.countyName}`;
   const lines = [
-    `${headline}: ${incident.title}`,
+    zh ? `${headline}：${incident.title}` : `${headline}: ${incident.title}`,
     zh ? `类别：${place.categoryName}` : `Category: ${place.categoryName}`,
     zh ? `地点：${where}` : `Place: ${where}`,
     zh ? `层级：${levelName}` : `Level: ${levelName}`,
@@ -70,6 +71,6 @@ export function renderMessage(n: PendingNotification, incident: Incident, place:
     lines.push(zh ? `报告人：${who}` : `Reporter: ${who}`);
   }
   lines.push(zh ? `详情：${ctx.publicUrl}/incidents/${incident.id}` : `Details: ${ctx.publicUrl}/incidents/${incident.id}`);
-  const subject = `[gridflow] ${headline}: ${incident.title}`.slice(0, 99);
+  const subject = `[gridflow] ${headline}${zh ? '：' : ': '}${incident.title}`.slice(0, 99);
   return { subject, message: lines.join('\n') };
 }

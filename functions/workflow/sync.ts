@@ -4,7 +4,7 @@
  * and tells the state machine where to go and how long to wait.
  */
 import { z } from 'zod';
-import { advance } from '#domain/advance.js';
+import { advance, stageOf, waitSecondsAt } from '#domain/advance.js';
 import { ALL_LEVELS } from '#domain/incident.js';
 import { isGridflowError } from '#domain/errors.js';
 import { logger } from '#commons/logger.js';
@@ -37,7 +37,11 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
       logger.info('workflow changed incident', { incidentId: incident.id, event: last?.type, reason: last?.reason, atLevel: incident.level, version: incident.version });
     }
     await publishPending(incident);
-    return { ...decided.step, version: incident.version };
+    // The stage's timer starts after this return: measured from before the writes, the wait would add
+    // their time to every deadline (and under load let a deadline pass before its 80 % reminder fired).
+    const waitsHere = decided.step.next !== END && decided.step.next === stageOf(incident);
+    const waitSeconds = waitsHere ? waitSecondsAt(incident, new Date()) : decided.step.waitSeconds;
+    return { ...decided.step, waitSeconds, version: incident.version };
   }
   // The await task stores its token only for the current version; -1 never matches, so it wakes at once.
   return { next: input.stage, waitSeconds: 1, version: -1 };
