@@ -145,8 +145,8 @@ export class CountyStack extends Stack {
     listIncidents.grantTable(this.table, 'read', { indexes: allIndexes });
     act.grantTable(this.table, 'readwrite');
     act.allowStates(['states:SendTaskSuccess', 'states:SendTaskFailure'], stateMachine);
-    // Stats come from counters and the open indexes (overdue = open past its deadline).
-    stats.grantTable(this.table, 'read', { indexes: allIndexes });
+    // Stats come from the counter items on the table itself (GetItem/Query), no index.
+    stats.grantTable(this.table, 'read');
     sync.grantTable(this.table, 'readwrite');
     sync.allowPublish(Object.values(this.topics.ownTopics));
     if (this.topics.topics.city) this.allowCityPublish(sync, props.cityTopic);
