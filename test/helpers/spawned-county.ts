@@ -4,69 +4,18 @@
  * read its notifications.jsonl, and find the DynamoDB Local JVM it owns.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Role } from '#domain/incident.js';
-import { mintToken } from '#local/tokens.js';
-import { FIXTURES, type ApiResponse } from './local-county.js';
+import { countyClient, type CountyClient } from './county-client.js';
+import { FIXTURES } from './local-county.js';
+
+export { readNotifications, type NotificationLine } from './county-client.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface NotificationLine {
-  publishedAt: string; topic: string; level: string; subject: string; message: string; attributes: Record<string, string>;
-}
-
-/** HTTP, tokens and notifications of a county serving `url` with its data in `dataDir`. */
-export interface CountyClient {
-  url: string;
-  dataDir: string;
-  token(role: Role, scope: string, sub?: string): Promise<string>;
-  call<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<ApiResponse<T>>;
-  /** Every complete line of notifications.jsonl (a line torn by a SIGKILL is skipped, as the sink skips it). */
-  notifications(): NotificationLine[];
-  waitFor<T = any>(id: string, token: string, until: (incident: T) => boolean, timeoutMs?: number): Promise<T>;
-}
-
-export function countyClient(url: string, dataDir: string): CountyClient {
-  const call: CountyClient['call'] = async (method, path, o = {}) => {
-    const headers: Record<string, string> = {};
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${url}${path}`, { method, headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
-    const text = await res.text();
-    let body: any;
-    try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
-    return { status: res.status, headers: res.headers, body, text };
-  };
-  return {
-    url,
-    dataDir,
-    token: (role, scope, sub) => mintToken(dataDir, { role, scope, ...(sub ? { sub } : {}) }),
-    call,
-    notifications: () => readNotifications(join(dataDir, 'notifications.jsonl')),
-    async waitFor(id, token, until, timeoutMs = 15_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const res = await call('GET', `/incidents/${id}`, { token });
-        if (res.status === 200 && until(res.body)) return res.body;
-        if (Date.now() > end) throw new Error(`incident ${id} did not reach the expected state: ${res.text.slice(0, 2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
-
-export function readNotifications(file: string): NotificationLine[] {
-  if (!existsSync(file)) return [];
-  const out: NotificationLine[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try { out.push(JSON.parse(line) as NotificationLine); } catch { /* torn by a kill: never acknowledged */ }
-  }
-  return out;
-}
 
 export interface SpawnedCounty extends CountyClient {
   child: ChildProcess;
@@ -160,5 +109,3 @@ export function writeCountyCopy(fixture: string, edit: (county: any) => void, na
   return file;
 }
 
-/** startTestCounty takes a fixture name under FIXTURES: this names any county file that way. */
-export const asFixtureName = (file: string): string => relative(FIXTURES, file).replace(/\.json$/, '');

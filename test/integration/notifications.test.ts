@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
-import { asFixtureName, spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty } from '../helpers/spawned-county.js';
+import { spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty } from '../helpers/spawned-county.js';
 
 interface Event { at: string; type: string; level: string; reason: string | null }
 interface Incident { id: string; level: string; status: string; deadline: string | null; overdue: boolean; timeline: Event[] }
@@ -50,7 +50,7 @@ beforeAll(async () => {
     c.categories[0].name = '邻里纠纷';
   }, 'testville-zh');
   const started = await Promise.allSettled([
-    startTestCounty(asFixtureName(hooked)),
+    startTestCounty(hooked),
     spawnCounty({ configFile: chinese, dataDir: mkdtempSync(join(tmpdir(), 'gridflow-testville-zh-')) }),
   ] as const);
   if (started[0].status === 'fulfilled') t = started[0].value;

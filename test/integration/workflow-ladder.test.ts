@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, startTestCounty, type TestCounty } from '../helpers/local-county.js';
-import { asFixtureName, spawnCounty, writeCountyCopy, type SpawnedCounty } from '../helpers/spawned-county.js';
+import { spawnCounty, writeCountyCopy, type SpawnedCounty } from '../helpers/spawned-county.js';
 
 interface Event { at: string; type: string; level: string; actor: string | null; note: string | null; reason: string | null }
 interface Incident {
@@ -34,7 +34,7 @@ beforeAll(async () => {
     c.categories.push({ id: 'slow', name: 'Slow matter', deadlines: { grid: 'PT6S', town: 'PT6S', city: 'PT6S' } });
   }, 'testville-ladder');
   const started = await Promise.allSettled([
-    startTestCounty(asFixtureName(config)),
+    startTestCounty(config),
     spawnCounty({ configFile: join(FIXTURES, 'testville4.json'), dataDir: mkdtempSync(join(tmpdir(), 'gridflow-testville4-')) }),
   ] as const);
   if (started[0].status === 'fulfilled') t = started[0].value;
