@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Role } from '#domain/incident.js';
 import { countyClient, type CountyClient } from './county-client.js';
 import { FIXTURES } from './local-county.js';
 
