@@ -2,37 +2,13 @@
  * The public JSON of an incident (contract §4). Never exposes the frozen policy, the workflow's
  * bookkeeping or `reportedBy`; the reporter's phone only to those allowed to see it.
  */
-import type {
-  Caller, Incident, Level, Location, Resolution, Status, TimelineEvent,
-} from './incident.js';
+import type { Caller, Incident, Location } from './incident.js';
 import { canSeeReporterPhone } from './jurisdiction.js';
 
 export interface ReporterView { name?: string; phone?: string }
 
-export interface IncidentView {
-  id: string;
-  countyId: string;
-  category: string;
-  title: string;
-  description: string;
-  gridId: string;
-  communityId: string;
-  townId: string;
-  location: Location | null;
-  reporter: ReporterView | null;
-  occurredAt: string | null;
-  status: Status;
-  level: Level;
-  deadline: string | null;
-  overdue: boolean;
-  acknowledgedBy: string | null;
-  resolution: Resolution | null;
-  resolvedOnSpot: boolean;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  timeline: TimelineEvent[];
-}
+/** The record without what only the system may see, and with the reporter as the caller may see it. */
+export type IncidentView = Omit<Incident, 'policy' | 'workflow' | 'reportedBy' | 'reporter'> & { reporter: ReporterView | null };
 
 function reporterView(incident: Incident, caller: Caller): ReporterView | null {
   if (!incident.reporter) return null;
