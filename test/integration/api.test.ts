@@ -232,7 +232,10 @@ describe('the workflow runs the synthesized state machine', () => {
     expect(Date.parse(atTown.deadline) - Date.parse(escalation.at)).toBe(2000);
     const stats = t.county.stepFunctions.stats();
     expect(stats.stateTransitions).toBeGreaterThan(0);
-    const toTown = t.notifications().filter((n) => n.attributes.incidentId === created.id && n.attributes.event === 'escalated');
-    expect(toTown.map((n) => n.level).sort()).toEqual(['grid', 'town']);
+    // Messages are published right after the write that a reader already sees: give them a moment.
+    const escalatedTo = () => t.notifications()
+      .filter((n) => n.attributes.incidentId === created.id && n.attributes.event === 'escalated').map((n) => n.level).sort();
+    for (let i = 0; i < 50 && escalatedTo().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(escalatedTo()).toEqual(['grid', 'town']);
   });
 });

@@ -492,11 +492,13 @@ describe('DynamoDB Local launcher', () => {
       `import { startDynamoDbLocal } from ${JSON.stringify(pathToFileURL(join(root, 'local/dynamodb-local.ts')).href)};`,
       'const local = await startDynamoDbLocal({ inMemory: true });',
       'process.stdout.write(`${local.pid}\\n`);',
+      // Stay up until told, so the test sees Java alive before the parent goes away.
       `if (${JSON.stringify(mode)} === 'sigterm') setInterval(() => {}, 1000);`,
+      `else process.stdin.once('data', () => process.exit(0));`,
     ].join('\n'));
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
-    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const parent = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<void>((done) => parent.once('exit', () => done()));
     let out = '';
     let err = '';
@@ -510,6 +512,7 @@ describe('DynamoDB Local launcher', () => {
     });
     expect(isProcessAlive(pid)).toBe(true);
     if (mode === 'sigterm') parent.kill('SIGTERM');
+    else parent.stdin.end('exit\n');
     await exited;
     rmSync(dir, { recursive: true, force: true });
     for (let n = 0; n < 50 && isProcessAlive(pid); n++) await new Promise((r) => setTimeout(r, 100));
