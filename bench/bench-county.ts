@@ -1,0 +1,70 @@
+/**
+ * The county the bench runs: the demo county's towns, grids and people (counties/shouyang.json), with time
+ * compressed so that months of deadlines pass in minutes, written to a temp file and loaded like any
+ * county file (validated by the product's own loader).
+ *
+ *  - the demo's categories keep their ids, their deadlines and the verification window scaled by
+ *    `daySeconds` (one day of the county = that many seconds), rounded up to whole seconds (the workflow
+ *    waits in whole seconds) and never under MIN_SECONDS: below that the 80 % reminder and the deadline
+ *    would fall in the same whole second and the reminder would never be sent, which real deadlines
+ *    (hours, days) always allow;
+ *  - `bench-hold` waits longer than any run (intake and listing incidents must not move meanwhile);
+ *  - `bench-deadline`: a ten-minute grid deadline for the deadline burst (long enough that the 80 % reminder
+ *    of an incident seeded to fall due a minute from now has already been sent);
+ *  - no webhooks: the local sink would POST to the config's example URLs.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCounty, loadCountyFile } from '#config/county-loader.js';
+import type { County } from '#config/county-schema.js';
+import { parseDuration } from '#config/duration.js';
+
+export const DEMO_COUNTY_ID = 'shouyang';
+export const HOLD_CATEGORY = 'bench-hold';
+export const DEADLINE_CATEGORY = 'bench-deadline';
+/** The deadline burst's grid deadline. */
+export const DEADLINE_GRID_SECONDS = 600;
+
+const HOLD = 'P30D';
+/** The shortest compressed deadline: 80 % of it (4 s) and all of it (5 s) are different whole seconds. */
+export const MIN_SECONDS = 5;
+
+/** An ISO duration of the real county, compressed: whole seconds, at least MIN_SECONDS. */
+export function compress(iso: string, daySeconds: number): string {
+  const seconds = Math.max(MIN_SECONDS, Math.ceil((parseDuration(iso) / 86_400_000) * daySeconds));
+  return `PT${seconds}S`;
+}
+
+export interface BenchCounty {
+  county: County;
+  /** The demo county as shipped: real deadlines, for seeded history. */
+  demo: County;
+  file: string;
+  daySeconds: number;
+}
+
+export function writeBenchCounty(dir: string, daySeconds: number): BenchCounty {
+  const demo = loadCounty(DEMO_COUNTY_ID);
+  const ladderOf = (iso: (level: string) => string) => Object.fromEntries(demo.ladder.map((l) => [l, iso(l)]));
+  const raw = {
+    ...demo,
+    name: `${demo.name} (bench)`,
+    verificationWindow: compress(demo.verificationWindow, daySeconds),
+    webhooks: [],
+    categories: [
+      ...demo.categories.map((c) => ({
+        ...c,
+        deadlines: ladderOf((l) => compress(c.deadlines[l as keyof typeof c.deadlines]!, daySeconds)),
+      })),
+      { id: HOLD_CATEGORY, name: 'Bench: waits the whole run', deadlines: ladderOf(() => HOLD) },
+      {
+        id: DEADLINE_CATEGORY,
+        name: 'Bench: deadline burst',
+        deadlines: ladderOf((l) => (l === demo.ladder[0] ? `PT${DEADLINE_GRID_SECONDS}S` : HOLD)),
+      },
+    ],
+  };
+  const file = join(dir, `${demo.id}.bench.json`);
+  writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+  return { county: loadCountyFile(file), demo, file, daySeconds };
+}

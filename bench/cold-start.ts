@@ -1,0 +1,155 @@
+/**
+ * Cold start: every Lambda bundle exactly as the county stack builds it. The esbuild settings are not
+ * exported from infra/constructs/gridflow-function.ts, so rather than copy them the bench lets CDK build
+ * the bundles: one GridflowFunction per handler of the county stack (HANDLERS) in a throwaway stack, plus the
+ * same construct around an empty handler (the floor). Then fresh `node` processes import each bundle until
+ * its `handler` export is ready, a few times each, with and without the `--enable-source-maps` the stack sets.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { GridflowFunction, ENTRY_METADATA } from '#infra/constructs/gridflow-function.js';
+import { HANDLERS } from '#infra/county-stack.js';
+import { bundleContents } from './bundle-contents.js';
+import { note } from './output.js';
+import { median, round } from './percentiles.js';
+
+export const EMPTY_ENTRY = 'bench/empty-handler.ts';
+
+export interface Bundle { entry: string; dir: string; file: string; bytes: number; mapBytes: number }
+
+export interface ColdStartRow {
+  entry: string;
+  bundleKiB: number;
+  /** Median ms from process start until `handler` is importable (node's own start-up included). */
+  readyMs: number;
+  /** Median ms of the import alone. */
+  importMs: number;
+  /** readyMs above the empty bundle's. */
+  overFloorMs: number;
+  /** The same without --enable-source-maps. */
+  readyMsNoSourceMaps: number;
+  rssMiB: number;
+  /** The biggest packages in the bundle (KiB). */
+  largest: { pkg: string; kib: number }[];
+}
+
+export interface ColdStartResult {
+  runs: number;
+  node: string;
+  buildSeconds: number;
+  floor: ColdStartRow;
+  bundles: ColdStartRow[];
+}
+
+interface RunRow { readyMs: number; importMs: number; rss: number }
+
+/** Builds the bundles with the stack's own construct; the caller removes `outdir` when done. */
+export function buildBundles(countyFile: string): { bundles: Bundle[]; outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'gridflow-bundles-'));
+  const app = new App({ outdir, analyticsReporting: false });
+  const stack = new Stack(app, 'GridflowBenchBundles');
+  for (const [name, entry] of Object.entries(HANDLERS)) new GridflowFunction(stack, name, { entry, countyFile });
+  new GridflowFunction(stack, 'empty', { entry: EMPTY_ENTRY });
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown>; Properties?: { Code?: { S3Key?: string } } }> };
+  const bundles: Bundle[] = [];
+  for (const r of Object.values(template.Resources)) {
+    const entry = r.Metadata?.[ENTRY_METADATA];
+    const key = r.Properties?.Code?.S3Key;
+    if (r.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string' || typeof key !== 'string') continue;
+    const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const file = join(dir, 'index.mjs');
+    bundles.push({ entry, dir, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size });
+  }
+  return { bundles, outdir };
+}
+
+const LOADER = [
+  'const t0 = performance.now();',
+  'const m = await import(process.env.BENCH_BUNDLE_URL);',
+  "if (typeof m.handler !== 'function') throw new Error('the bundle exports no handler');",
+  'const t1 = performance.now();',
+  'process.stdout.write(JSON.stringify({ importMs: t1 - t0, readyMs: t1, rss: process.memoryUsage().rss }));',
+].join('\n');
+
+/** What a function's environment holds in the stack (values are placeholders; nothing is called). */
+const FUNCTION_ENV = {
+  AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'cold', AWS_SECRET_ACCESS_KEY: 'cold',
+  TABLE_NAME: 'gridflow-bench', COUNTY_ID: 'shouyang', POWERTOOLS_SERVICE_NAME: 'gridflow', CURSOR_SECRET: 'cold-start',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
+  TOPIC_ARN_GRID: 'arn:aws:sns:us-east-1:000000000000:grid', TOPIC_ARN_TOWN: 'arn:aws:sns:us-east-1:000000000000:town',
+  TOPIC_ARN_CITY: 'arn:aws:sns:us-east-1:000000000000:city',
+};
+
+function runOnce(bundle: Bundle, sourceMaps: boolean): Promise<RunRow> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER], {
+      cwd: bundle.dir,
+      env: {
+        PATH: process.env.PATH ?? '', ...FUNCTION_ENV,
+        LAMBDA_TASK_ROOT: bundle.dir, BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href,
+        NODE_OPTIONS: sourceMaps ? '--enable-source-maps' : '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${bundle.entry}: exited ${code}: ${err.slice(-500)}`));
+      try { resolve(JSON.parse(out) as RunRow); } catch { reject(new Error(`${bundle.entry}: no timing in "${out.slice(0, 200)}" ${err.slice(-300)}`)); }
+    });
+  });
+}
+
+export async function measureColdStarts(bundles: Bundle[], runs: number, buildSeconds: number): Promise<ColdStartResult> {
+  const samples = new Map<string, { on: RunRow[]; off: RunRow[] }>(bundles.map((b) => [b.entry, { on: [], off: [] }]));
+  // Round-robin, so a slow moment of the machine spreads over every bundle instead of hitting one.
+  for (let r = 0; r < runs; r++) {
+    for (const b of bundles) {
+      samples.get(b.entry)!.on.push(await runOnce(b, true));
+      samples.get(b.entry)!.off.push(await runOnce(b, false));
+    }
+    note(`cold start: round ${r + 1}/${runs} done`);
+  }
+  const row = (b: Bundle, floorReady: number): ColdStartRow => {
+    const s = samples.get(b.entry)!;
+    const ready = median(s.on.map((x) => x.readyMs));
+    return {
+      entry: b.entry,
+      bundleKiB: round(b.bytes / 1024, 1),
+      readyMs: round(ready, 1),
+      importMs: round(median(s.on.map((x) => x.importMs)), 1),
+      overFloorMs: round(ready - floorReady, 1),
+      readyMsNoSourceMaps: round(median(s.off.map((x) => x.readyMs)), 1),
+      rssMiB: round(median(s.on.map((x) => x.rss)) / 2 ** 20, 1),
+      largest: bundleContents(b.file, `${b.file}.map`).slice(0, 6).map((e) => ({ pkg: e.pkg, kib: round(e.bytes / 1024, 1) })),
+    };
+  };
+  const empty = bundles.find((b) => b.entry === EMPTY_ENTRY)!;
+  const floorReady = median(samples.get(empty.entry)!.on.map((x) => x.readyMs));
+  return {
+    runs,
+    node: process.version,
+    buildSeconds: round(buildSeconds, 1),
+    floor: row(empty, floorReady),
+    bundles: bundles.filter((b) => b !== empty).map((b) => row(b, floorReady)).sort((a, b) => a.entry.localeCompare(b.entry)),
+  };
+}
+
+export async function runColdStart(countyFile: string, runs = 5): Promise<ColdStartResult> {
+  const t0 = performance.now();
+  note('cold start: building every bundle with the stack\'s construct (esbuild through CDK)');
+  const { bundles, outdir } = buildBundles(countyFile);
+  try {
+    return await measureColdStarts(bundles, runs, (performance.now() - t0) / 1000);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
