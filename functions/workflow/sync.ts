@@ -24,7 +24,10 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
       logger.warn('workflow for an unknown incident ends', { incidentId: input.incidentId });
       return { next: END, waitSeconds: 1, version: 0 };
     }
-    const decided = advance(current, input.stage, new Date());
+    // Decide for the stage the record is at (the input names the stage that woke): the route then goes
+    // straight to that stage's await.
+    const home = stageOf(current);
+    const decided = advance(current, home === END ? input.stage : home, new Date());
     let incident = current;
     if (decided.changed) {
       try {

@@ -183,6 +183,23 @@ describe('workflow', () => {
     for (const [, s] of awaits) expect(s.Parameters.FunctionName).toContain(fnId('await'));
   });
 
+  it('routes every decision straight to the await of the stage it names, or to Done: no second sync per stage change', () => {
+    const machine = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0]![1];
+    const states = definitionJson(machine.Properties.DefinitionString).States as Json;
+    const stages = [...county.ladder, 'verification'];
+    for (const stage of stages) {
+      const route = states[`${stage}: route`];
+      expect(route.Type).toBe('Choice');
+      expect(route.Choices.map((c: Json) => [c.StringEquals, c.Next])).toEqual([
+        ...stages.map((target) => [target, `${target}: await`]),
+        ['end', 'Done'],
+      ]);
+      // Both outcomes of an await (answered or timed out) go back to that stage's sync.
+      expect(states[`${stage}: await`].Next).toBe(`${stage}: sync`);
+      expect(states[`${stage}: await`].Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: `${stage}: sync` })]);
+    }
+  });
+
   it('runs the reconciler every 5 minutes', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
