@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../helpers/local-county.js';
+import { expectedNotificationIds as expectedIds } from '../helpers/county-client.js';
 import {
   expectNoJavaLeft, javaProcessesOf, spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty,
 } from '../helpers/spawned-county.js';
@@ -50,17 +51,6 @@ function processesOf(dataDir: string): string[] {
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(dataDir));
 }
 
-/** The notification ids an incident's timeline owes (escalation: both levels; the end: the grid). */
-function expectedIds(i: Incident): string[] {
-  const ids: string[] = [];
-  i.timeline.forEach((e, index) => {
-    const id = (level: string) => ids.push(`${i.id}:${index}:${level}`);
-    if (e.type === 'escalated') { id(i.timeline[index - 1]!.level); id(e.level); }
-    else if (e.type === 'resolved' || e.type === 'closed') id('grid');
-    else if (['assigned', 'reminded', 'overdue'].includes(e.type)) id(e.level);
-  });
-  return ids.sort();
-}
 const idsFor = (lines: NotificationLine[], id: string) => lines.filter((l) => l.attributes.incidentId === id).map((l) => l.attributes.notificationId!).sort();
 
 test('SIGKILL with waiting incidents; on restart each missed deadline fires once, nothing is lost or doubled', async () => {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
+import { expectedNotificationIds as expectedIds } from '../helpers/county-client.js';
 import { spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty } from '../helpers/spawned-county.js';
 
 interface Event { at: string; type: string; level: string; reason: string | null }
@@ -73,18 +74,6 @@ function beijing(iso: string) {
 const enTime = (iso: string) => { const b = beijing(iso); return `${b.mo}/${b.d}/${b.y}, ${b.h}:${b.mi} GMT+8`; };
 const zhTime = (iso: string) => { const b = beijing(iso); return `${b.y}/${b.mo}/${b.d} GMT+8 ${b.h}:${b.mi}`; };
 const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
-
-/** The messages an incident's timeline owes: escalation to both levels, the end to the grid, the rest to the level. */
-function expectedIds(i: Incident): string[] {
-  const ids: string[] = [];
-  i.timeline.forEach((e, index) => {
-    const id = (level: string) => ids.push(`${i.id}:${index}:${level}`);
-    if (e.type === 'escalated') { id(i.timeline[index - 1]!.level); id(e.level); }
-    else if (e.type === 'resolved' || e.type === 'closed') id('grid');
-    else if (['assigned', 'reminded', 'overdue'].includes(e.type)) id(e.level);
-  });
-  return ids.sort();
-}
 
 const of = (lines: NotificationLine[], incidentId: string) => lines.filter((l) => l.attributes.incidentId === incidentId);
 const idsOf = (lines: NotificationLine[]) => lines.map((l) => l.attributes.notificationId!).sort();
