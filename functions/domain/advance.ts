@@ -11,14 +11,12 @@ import { deadlineAt, levelDurationMs, reminderAt, verificationDueAt } from './de
 import type { Incident, Level } from './incident.js';
 import { isTop } from './ladder.js';
 import { closeIncident, escalateIncident, timelineEvent, withChange } from './lifecycle.js';
-import { intent, type NotificationIntent } from './notification-intent.js';
 
 export type Stage = Level | 'verification';
 export interface AdvanceStep { next: Stage | 'end'; waitSeconds: number }
 export interface AdvanceResult {
   incident: Incident;
   changed: boolean;
-  notifications: NotificationIntent[];
   step: AdvanceStep;
 }
 
@@ -99,9 +97,8 @@ export function waitSecondsUntil(point: Date | null, now: Date): number {
   return Math.min(MAX_WAIT_SECONDS, Math.max(1, seconds));
 }
 
-function apply(incident: Incident, due: Due, now: Date): { incident: Incident; notifications: NotificationIntent[] } {
+function apply(incident: Incident, due: Due, now: Date): { incident: Incident } {
   const level = incident.level;
-  const at = now.toISOString();
   switch (due) {
     case 'escalate':
       return escalateIncident(incident, now, 'deadline', null);
@@ -109,16 +106,16 @@ function apply(incident: Incident, due: Due, now: Date): { incident: Incident; n
       return closeIncident(incident, now, 'verification-window', null);
     case 'overdue': {
       const next = withChange(incident, now, timelineEvent('overdue', level, null, now), { overdue: true });
-      return { incident: next, notifications: [intent('overdue', level, next, at)] };
+      return { incident: next };
     }
     case 'remind-overdue': {
       const k = incident.workflow.overdueReminders + 1;
       const next = withChange(incident, now, timelineEvent('reminded', level, null, now, null, 'overdue'), {}, { overdueReminders: k });
-      return { incident: next, notifications: [intent('reminded', level, next, at, 'overdue')] };
+      return { incident: next };
     }
     case 'remind-approaching': {
       const next = withChange(incident, now, timelineEvent('reminded', level, null, now, null, 'approaching'), {}, { approachingReminded: true });
-      return { incident: next, notifications: [intent('reminded', level, next, at, 'approaching')] };
+      return { incident: next };
     }
   }
 }
@@ -130,15 +127,15 @@ function apply(incident: Incident, due: Due, now: Date): { incident: Incident; n
 export function advance(incident: Incident, stage: Stage, now: Date): AdvanceResult {
   const home = stageOf(incident);
   if (home === 'end' || stage !== home) {
-    return { incident, changed: false, notifications: [], step: { next: home, waitSeconds: 1 } };
+    return { incident, changed: false, step: { next: home, waitSeconds: 1 } };
   }
   const due = dueChange(incident, now);
   if (due === null) {
-    return { incident, changed: false, notifications: [], step: { next: home, waitSeconds: waitSecondsUntil(nextPoint(incident), now) } };
+    return { incident, changed: false, step: { next: home, waitSeconds: waitSecondsUntil(nextPoint(incident), now) } };
   }
-  const { incident: next, notifications } = apply(incident, due, now);
+  const { incident: next } = apply(incident, due, now);
   const nextStage = stageOf(next);
   // If something else is already due (a long outage), nextPoint is in the past: wait 1 s.
   const waitSeconds = nextStage === 'end' ? 1 : waitSecondsUntil(nextPoint(next), now);
-  return { incident: next, changed: true, notifications, step: { next: nextStage, waitSeconds } };
+  return { incident: next, changed: true, step: { next: nextStage, waitSeconds } };
 }

@@ -12,7 +12,6 @@ import {
 } from './incident.js';
 import { assertCanReport, canRead, mayActAtLevel, mayVerify, type JurisdictionContext } from './jurisdiction.js';
 import { nextLevel } from './ladder.js';
-import { intent, type NotificationIntent } from './notification-intent.js';
 
 /** The report body once the handler's zod schema accepted it (contract §4). */
 export interface ReportInput {
@@ -32,7 +31,8 @@ export interface ActionCommand {
   expectedVersion?: number | null | undefined;
 }
 
-export interface ActionResult { incident: Incident; notifications: NotificationIntent[] }
+/** The changed record; what it announces follows from its timeline (functions/domain/notifications.ts). */
+export interface ActionResult { incident: Incident }
 
 export const NOTE_MAX_LENGTH = 2000;
 const NOTE_REQUIRED: ReadonlySet<ActionName> = new Set<ActionName>(['comment', 'resolve', 'reopen', 'reject']);
@@ -85,15 +85,14 @@ export function escalateIncident(
     { level: to, deadline: deadlineAt(incident.policy, to, now).toISOString(), acknowledgedBy: null },
     { levelEnteredAt: now.toISOString(), approachingReminded: false, overdueReminders: 0 },
   );
-  const at = now.toISOString();
-  return { incident: next, notifications: [intent('escalated', from, next, at, reason), intent('escalated', to, next, at, reason)] };
+  return { incident: next };
 }
 
 export function closeIncident(
   incident: Incident, now: Date, reason: 'verified' | 'verification-window', actor: string | null, note: string | null = null,
 ): ActionResult {
   const next = withChange(incident, now, timelineEvent('closed', incident.level, actor, now, note, reason), { status: 'closed', deadline: null });
-  return { incident: next, notifications: [intent('closed', GRID, next, now.toISOString(), reason)] };
+  return { incident: next };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,7 +129,7 @@ function isoOrNull(value: string | null | undefined, path: string): string | nul
 /**
  * A new incident, open at the first rung with its deadline from `now`, or, with `resolvedOnSpot`,
  * already resolved there. Checks in contract order: 400, 422 (unknown grid or category), 403.
- * The `assigned` notification is the caller's to send (assignedIntent), once the record is stored.
+ * The `assigned` notification follows from the timeline: the first workflow sync publishes it.
  */
 export function reportIncident(input: ReportInput, caller: Caller, county: County, now: Date, id: string): Incident {
   const onSpotNote = input.resolvedOnSpot ? checkNote(input.resolvedOnSpot.note, 'resolvedOnSpot.note', true) : null;
@@ -237,9 +236,9 @@ export function applyAction(
   const by = caller.sub;
   switch (action) {
     case 'acknowledge':
-      return { incident: withChange(incident, now, timelineEvent('acknowledged', incident.level, by, now, note), { acknowledgedBy: by }), notifications: [] };
+      return { incident: withChange(incident, now, timelineEvent('acknowledged', incident.level, by, now, note), { acknowledgedBy: by }) };
     case 'comment':
-      return { incident: withChange(incident, now, timelineEvent('commented', incident.level, by, now, note)), notifications: [] };
+      return { incident: withChange(incident, now, timelineEvent('commented', incident.level, by, now, note)) };
     case 'resolve': {
       const text = note ?? '';
       const next = withChange(
@@ -247,7 +246,7 @@ export function applyAction(
         { status: 'resolved', deadline: null, resolution: { note: text, by, level: incident.level, at: now.toISOString() } },
         { verificationDue: verificationDueAt(incident.policy, now).toISOString() },
       );
-      return { incident: next, notifications: [intent('resolved', GRID, next, now.toISOString())] };
+      return { incident: next };
     }
     case 'escalate':
       return escalateIncident(incident, now, 'manual', by, note);
@@ -261,10 +260,10 @@ export function applyAction(
         { status: 'open', level, deadline: deadlineAt(incident.policy, level, now).toISOString(), resolution: null, overdue: false, acknowledgedBy: null },
         { levelEnteredAt: now.toISOString(), verificationDue: null, overdueReminders: 0, approachingReminded: false },
       );
-      return { incident: next, notifications: [] };
+      return { incident: next };
     }
     case 'reject':
       // No message: rejection ends the incident and no level has anything left to do.
-      return { incident: withChange(incident, now, timelineEvent('rejected', incident.level, by, now, note), { status: 'rejected', deadline: null }), notifications: [] };
+      return { incident: withChange(incident, now, timelineEvent('rejected', incident.level, by, now, note), { status: 'rejected', deadline: null }) };
   }
 }

@@ -5,7 +5,9 @@
  */
 import { parseDuration } from '#config/duration.js';
 import type { Incident, Level, TimelineEvent } from './incident.js';
-import type { NotificationEvent } from './notification-intent.js';
+
+export const NOTIFICATION_EVENTS = ['assigned', 'escalated', 'reminded', 'overdue', 'resolved', 'closed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface PendingNotification {
   /** Deterministic: the same event always yields the same id. */
@@ -20,7 +22,7 @@ export interface PendingNotification {
   deadline: string | null;
 }
 
-const ANNOUNCED: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reminded', 'overdue', 'resolved', 'closed']);
+const ANNOUNCED: ReadonlySet<string> = new Set(NOTIFICATION_EVENTS);
 const ENTERS_LEVEL: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reopened']);
 
 /** The deadline of the level the incident held at event `index`: from when it entered that level. */
@@ -64,4 +66,9 @@ export function pendingNotifications(incident: Incident): PendingNotification[] 
     }
   });
   return out;
+}
+
+/** What a change from `prev` to `next` announces: the notifications owed by the events it appended. */
+export function announcementsOf(prev: Incident, next: Incident): PendingNotification[] {
+  return pendingNotifications({ ...next, workflow: { ...next.workflow, notifiedThrough: prev.timeline.length } });
 }

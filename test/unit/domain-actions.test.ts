@@ -1,7 +1,8 @@
 import { CountySchema, type County } from '#config/county-schema.js';
 import { GridflowError } from '#domain/errors.js';
 import type { ActionName, Caller, Incident, Role } from '#domain/incident.js';
-import { applyAction, reportIncident, type ActionCommand, type ActionResult } from '#domain/lifecycle.js';
+import { applyAction, reportIncident, type ActionCommand } from '#domain/lifecycle.js';
+import { announced } from '../helpers/announced.js';
 
 const county: County = CountySchema.parse({
   id: 'shouyang', name: 'Shouyang County', ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D',
@@ -38,7 +39,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const act = (inc: Incident, caller: Caller, cmd: ActionCommand, now = at(1)): ActionResult => applyAction(inc, caller, cmd, now, ctx);
+const act = (inc: Incident, caller: Caller, cmd: ActionCommand, now = at(1)) => {
+  const { incident } = applyAction(inc, caller, cmd, now, ctx);
+  return { incident, notifications: announced(inc, incident) };
+};
 const step = (inc: Incident, caller: Caller, cmd: ActionCommand, now = at(1)): Incident => act(inc, caller, cmd, now).incident;
 
 const open = (): Incident => reportIncident(

@@ -1,7 +1,15 @@
 import { CountySchema, type County } from '#config/county-schema.js';
-import { advance, MAX_WAIT_SECONDS, type AdvanceResult, type Stage } from '#domain/advance.js';
+import { advance as advanceRecord, MAX_WAIT_SECONDS, type Stage } from '#domain/advance.js';
+import { announced } from '../helpers/announced.js';
 import type { Caller, Incident } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
+
+/** advance() plus what its change announces, derived by the one notification rule. */
+const advance = (inc: Incident, stage: Stage, now: Date) => {
+  const result = advanceRecord(inc, stage, now);
+  return { ...result, notifications: announced(inc, result.incident) };
+};
+type AdvanceResult = ReturnType<typeof advance>;
 
 const countyWith = (deadlines: Record<string, string>, verificationWindow = 'P3D'): County => CountySchema.parse({
   id: 'shouyang', name: 'Shouyang County', ladder: ['grid', 'town', 'city'], verificationWindow,

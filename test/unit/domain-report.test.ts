@@ -2,7 +2,7 @@ import { CountySchema, type County } from '#config/county-schema.js';
 import { GridflowError } from '#domain/errors.js';
 import type { Caller, Role } from '#domain/incident.js';
 import { reportIncident, type ReportInput } from '#domain/lifecycle.js';
-import { assignedIntent } from '#domain/notification-intent.js';
+import { pendingNotifications } from '#domain/notifications.js';
 
 const county = (): County => CountySchema.parse({
   id: 'shouyang', name: 'Shouyang County', ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D',
@@ -114,10 +114,10 @@ describe('reportIncident', () => {
       .toMatchObject({ status: 400, errors: [{ path: 'resolvedOnSpot.note' }] });
   });
 
-  it('gives the assigned notification to the first level, without personal data', () => {
+  it('owes one assigned notification, to the first level, with the grid deadline', () => {
     const inc = reportIncident(body({ reporter: { name: 'Wang', phone: '13800000000' } }), resident, county(), now, 'inc-6');
-    const n = assignedIntent(inc);
-    expect(n).toEqual({ event: 'assigned', level: 'grid', incidentId: 'inc-6', reason: null, at: now.toISOString() });
-    expect(JSON.stringify(n)).not.toMatch(/Wang|13800000000/);
+    expect(pendingNotifications(inc).map((n) => [n.id, n.event, n.level, n.deadline])).toEqual([
+      ['inc-6:1:grid', 'assigned', 'grid', new Date(now.getTime() + 24 * 3600_000).toISOString()],
+    ]);
   });
 });
