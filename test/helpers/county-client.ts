@@ -26,6 +26,17 @@ export interface CountyClient {
   waitFor<T = any>(id: string, token: string, until: (incident: T) => boolean, timeoutMs?: number): Promise<T>;
 }
 
+/** Polls `probe` every 100 ms until it returns a value (truthy), or fails naming `what`. */
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function readNotifications(file: string): NotificationLine[] {
   if (!existsSync(file)) return [];
   const out: NotificationLine[] = [];

@@ -4,6 +4,7 @@
  */
 import { SignJWT } from 'jose';
 import { loadSigningKey, LOCAL_AUDIENCE, LOCAL_ISSUER } from '#local/tokens.js';
+import { until } from '../helpers/county-client.js';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
 
 let t: TestCounty;
@@ -235,7 +236,6 @@ describe('the workflow runs the synthesized state machine', () => {
     // Messages are published right after the write that a reader already sees: give them a moment.
     const escalatedTo = () => t.notifications()
       .filter((n) => n.attributes.incidentId === created.id && n.attributes.event === 'escalated').map((n) => n.level).sort();
-    for (let i = 0; i < 50 && escalatedTo().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(escalatedTo()).toEqual(['grid', 'town']);
+    expect(await until('both escalation messages', () => escalatedTo().length >= 2 && escalatedTo())).toEqual(['grid', 'town']);
   });
 });

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../helpers/local-county.js';
-import { expectedNotificationIds as expectedIds } from '../helpers/county-client.js';
+import { expectedNotificationIds as expectedIds, until } from '../helpers/county-client.js';
 import {
   expectNoJavaLeft, javaProcessesOf, spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty,
 } from '../helpers/spawned-county.js';
@@ -36,15 +36,6 @@ const ms = (iso: string) => Date.parse(iso);
 const sleepUntil = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
 const events = (i: Incident, type: string) => i.timeline.filter((e) => e.type === type);
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Processes whose command line names the data dir: the runtime, the DynamoDB watchdog shell, Java. */
 function processesOf(dataDir: string): string[] {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
-import { expectedNotificationIds as expectedIds } from '../helpers/county-client.js';
+import { expectedNotificationIds as expectedIds, until } from '../helpers/county-client.js';
 import { spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty } from '../helpers/spawned-county.js';
 
 interface Event { at: string; type: string; level: string; reason: string | null }
@@ -78,15 +78,6 @@ const plus = (iso: string, seconds: number) => new Date(Date.parse(iso) + second
 const of = (lines: NotificationLine[], incidentId: string) => lines.filter((l) => l.attributes.incidentId === incidentId);
 const idsOf = (lines: NotificationLine[]) => lines.map((l) => l.attributes.notificationId!).sort();
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function expectNoRepeats(lines: NotificationLine[]) {
   const ids = lines.map((l) => l.attributes.notificationId);
