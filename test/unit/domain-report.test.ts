@@ -1,22 +1,12 @@
-import { CountySchema, type County } from '#config/county-schema.js';
+import type { County } from '#config/county-schema.js';
+import { domainCounty } from '../helpers/domain-county.js';
 import { GridflowError } from '#domain/errors.js';
 import type { Caller, Role } from '#domain/incident.js';
 import { reportIncident, type ReportInput } from '#domain/lifecycle.js';
 import { pendingNotifications } from '#domain/notifications.js';
 
-const county = (): County => CountySchema.parse({
-  id: 'shouyang', name: 'Shouyang County', ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D',
-  city: { id: 'jinzhong', name: 'Jinzhong City', supervisors: [{ id: 'js-1', name: 'City supervisor' }] },
-  categories: [{ id: 'conflict', name: 'Neighbour conflict', deadlines: { grid: 'PT24H', town: 'PT48H', city: 'PT72H' } }],
-  towns: [
-    { id: 'pingtou', name: 'Pingtou', supervisors: [{ id: 'pt-1', name: 'Town supervisor' }],
-      communities: [{ id: 'heishui', name: 'Heishui', grids: [
-        { id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader 9' } },
-        { id: 'heishui-10', name: 'Grid 10', leader: { id: 'hs-10', name: 'Leader 10' } }] }] },
-    { id: 'caijiagou', name: 'Caijiagou', supervisors: [{ id: 'cj-1', name: 'Town supervisor 2' }],
-      communities: [{ id: 'cjg', name: 'Cjg', grids: [{ id: 'cjg-01', name: 'Grid 1', leader: { id: 'cj-01', name: 'Leader 1' } }] }] },
-  ],
-});
+const county = (): County => domainCounty();
+
 const who = (role: Role, scope: string, sub = `${role}-${scope}`): Caller => ({ sub, name: 'N', role, scope });
 const now = new Date('2025-03-01T08:00:00.000Z');
 const body = (over: Partial<ReportInput> = {}): ReportInput => ({
