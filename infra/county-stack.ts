@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
+import { topicEnv } from '#commons/topics.js';
 import type { Level } from '#domain/incident.js';
 import { INDEXES, TABLE_NAME_ENV, type IndexName } from '#storage/table-design.js';
 import { IncidentWorkflow } from '#workflows/incident-workflow.js';
@@ -40,9 +41,6 @@ export const HANDLERS: Readonly<Record<FunctionName, string>> = {
   await: 'functions/workflow/await.ts',
   reconcile: 'functions/workflow/reconcile.ts',
 };
-
-/** `TOPIC_ARN_GRID`, `TOPIC_ARN_TOWN`, ... */
-export const topicEnvName = (level: Level): string => `TOPIC_ARN_${level.toUpperCase()}`;
 
 export interface CountyStackProps extends StackProps {
   readonly county: County;
@@ -106,8 +104,8 @@ export class CountyStack extends Stack {
       });
 
     // Workflow tasks first: the state machine names them, and the API handlers need the state machine.
-    const topicEnv = Object.fromEntries(Object.entries(this.topics.topics).map(([level, topic]) => [topicEnvName(level as Level), topic.topicArn]));
-    const sync = fn('sync', { timeout: Duration.seconds(30), environment: topicEnv });
+    const topicArns = Object.fromEntries(Object.entries(this.topics.topics).map(([level, topic]) => [topicEnv(level as Level), topic.topicArn]));
+    const sync = fn('sync', { timeout: Duration.seconds(30), environment: topicArns });
     const awaitFn = fn('await', { memorySize: 256 });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { ladder: county.ladder, syncFunction: sync, awaitFunction: awaitFn });
     const stateMachine = this.workflow.stateMachine;

@@ -15,12 +15,13 @@ import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
 import { ensureTable } from '#storage/create-table.js';
+import { topicEnv } from '#commons/topics.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
 import { startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startGateway, type RunningGateway } from './http-gateway.js';
 import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
-import { renderDefinition } from './stepfunctions/definition.js';
+import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, renderDefinition } from './stepfunctions/definition.js';
 import { LocalStepFunctions } from './stepfunctions/runner.js';
 import { createLocalVerifier } from './tokens.js';
 
@@ -52,7 +53,8 @@ export interface LocalCounty {
 }
 
 const REGION = 'us-east-1';
-const LOCAL_ARN = 'aws:%s:local:000000000000';
+/** `arn:aws:<service>:local:000000000000`, the local account and region of every local ARN. */
+const localArn = (service: string) => `arn:${LOCAL_PARTITION}:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}`;
 
 function cursorSecretOf(dataDir: string): string {
   const file = join(dataDir, 'cursor-secret');
@@ -66,7 +68,7 @@ function lambdaContext(functionName: string): Context {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:${LOCAL_ARN.replace('%s', 'lambda')}:function:${functionName}`,
+    invokedFunctionArn: `${localArn('lambda')}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: randomBytes(16).toString('hex'),
     logGroupName: `/aws/lambda/${functionName}`,
@@ -111,7 +113,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       },
     });
     stoppers.push(async () => stepFunctions.shutdown());
-    const topicArn = (level: Level) => `arn:${LOCAL_ARN.replace('%s', 'sns')}:gridflow-${county.id}-${level}`;
+    const topicArn = (level: Level) => `${localArn('sns')}:gridflow-${county.id}-${level}`;
     const topics = new Map<string, Level>(county.ladder.map((l) => [topicArn(l), l]));
     const sink: NotificationSink = createNotificationSink({ dataDir: opts.dataDir, webhooks: county.webhooks, topicLevel: (arn) => topics.get(arn) });
     stoppers.push(() => sink.close());
@@ -130,7 +132,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
       CURSOR_SECRET: cursorSecretOf(opts.dataDir),
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'gridflow',
-      ...Object.fromEntries(county.ladder.map((l) => [`TOPIC_ARN_${l.toUpperCase()}`, topicArn(l)])),
+      ...Object.fromEntries(county.ladder.map((l) => [topicEnv(l), topicArn(l)])),
     });
     const { useCounty } = await import('#commons/county.js');
     useCounty(county);

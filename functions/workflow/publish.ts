@@ -11,9 +11,9 @@ import { pendingNotifications, type PendingNotification } from '#domain/notifica
 import { requiredEnv, sns } from '#commons/clients.js';
 import { currentCounty } from '#commons/county.js';
 import { logger } from '#commons/logger.js';
+import { topicEnv } from '#commons/topics.js';
 import { incidents } from '#commons/stores.js';
 
-export const topicEnv = (level: Level): string => `TOPIC_ARN_${level.toUpperCase()}`;
 
 const attribute = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
 
