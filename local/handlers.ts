@@ -1,11 +1,14 @@
 /**
  * The Lambda handlers the local runtime serves in-process: the same modules the county stack bundles,
- * keyed by the entry path the stack records in each function's `gridflow:entry` metadata.
+ * keyed by the entry path the stack records in each function's `gridflow:entry` metadata. The API routes
+ * are the stack's own (infra/constructs/http-api.ts), so the local API cannot drift from the cloud's.
  * Import this module only after the runtime has set the environment (table, endpoints, topics):
  * handlers create their SDK clients at module scope, as in Lambda.
  */
-import type { HttpEvent, HttpResult } from '#commons/http.js';
 import type { Context } from 'aws-lambda';
+import type { HttpEvent, HttpResult } from '#commons/http.js';
+import { ROUTES as STACK_ROUTES } from '#infra/constructs/http-api.js';
+import { HANDLERS as ENTRIES } from '#infra/county-stack.js';
 import { handler as act } from '../functions/api/act.js';
 import { handler as getIncident } from '../functions/api/get-incident.js';
 import { handler as health } from '../functions/api/health.js';
@@ -19,20 +22,16 @@ import { handler as sync } from '../functions/workflow/sync.js';
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 export type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** API routes, as the county stack's HTTP API declares them. */
-export const ROUTES: { method: 'GET' | 'POST'; path: string; auth: boolean; entry: string; handler: HttpHandler }[] = [
-  { method: 'GET', path: '/health', auth: false, entry: 'functions/api/health.ts', handler: health as HttpHandler },
-  { method: 'POST', path: '/incidents', auth: true, entry: 'functions/api/report.ts', handler: report as HttpHandler },
-  { method: 'GET', path: '/incidents', auth: true, entry: 'functions/api/list-incidents.ts', handler: listIncidents as HttpHandler },
-  { method: 'GET', path: '/incidents/{id}', auth: true, entry: 'functions/api/get-incident.ts', handler: getIncident as HttpHandler },
-  { method: 'POST', path: '/incidents/{id}/actions', auth: true, entry: 'functions/api/act.ts', handler: act as HttpHandler },
-  { method: 'GET', path: '/stats', auth: true, entry: 'functions/api/stats.ts', handler: stats as HttpHandler },
-];
+/** Every handler by entry path: what the state machine's Lambda ARNs and the routes resolve to. */
+export const HANDLERS: Record<string, TaskHandler> = Object.fromEntries(Object.entries({
+  report, getIncident, listIncidents, act, stats, health, sync, await: awaitTask, reconcile,
+} satisfies Record<keyof typeof ENTRIES, unknown>).map(([name, handler]) => [ENTRIES[name as keyof typeof ENTRIES], handler as TaskHandler]));
 
-/** Every handler by entry path: what the state machine's Lambda ARNs resolve to. */
-export const HANDLERS: Record<string, TaskHandler> = {
-  ...Object.fromEntries(ROUTES.map((r) => [r.entry, r.handler as TaskHandler])),
-  'functions/workflow/sync.ts': sync as TaskHandler,
-  'functions/workflow/await.ts': awaitTask as TaskHandler,
-  'functions/workflow/reconcile.ts': reconcile as TaskHandler,
-};
+/** API routes as the county stack declares them; only /health goes without the JWT authorizer. */
+export const ROUTES = STACK_ROUTES.map((r) => ({
+  method: r.method as 'GET' | 'POST',
+  path: r.path,
+  auth: r.fn !== 'health',
+  entry: ENTRIES[r.fn],
+  handler: HANDLERS[ENTRIES[r.fn]] as HttpHandler,
+}));
