@@ -1,15 +1,10 @@
-import { CountySchema } from '#config/county-schema.js';
+import { domainCounty } from '../helpers/domain-county.js';
 import type { Caller, Role } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
 
-const county = CountySchema.parse({
-  id: 'shouyang', name: 'Shouyang County',
-  city: { id: 'jinzhong', name: 'Jinzhong City', supervisors: [{ id: 'js-1', name: 'City supervisor' }] },
-  categories: [{ id: 'conflict', name: 'Neighbour conflict', deadlines: { grid: 'PT24H', town: 'PT48H', city: 'PT72H' } }],
-  towns: [{ id: 'pingtou', name: 'Pingtou', supervisors: [{ id: 'pt-1', name: 'Town supervisor' }],
-    communities: [{ id: 'heishui', name: 'Heishui', grids: [{ id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader' } }] }] }],
-});
+const county = domainCounty();
+
 const who = (role: Role, scope: string, sub = `${role}-${scope}`): Caller => ({ sub, name: 'N', role, scope });
 const resident = who('reporter', 'shouyang', 'resident-1');
 const t0 = new Date('2025-03-01T00:00:00.000Z');

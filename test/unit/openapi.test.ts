@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { ActionBody, ListQuery, ReportBody, StatsQuery } from '#api/schemas.js';
 import { actionsNeedingNote, buildOpenApi, EXAMPLES, renderOpenApi } from '#api/openapi.js';
 import { Incident, Problem } from '#api/response-schemas.js';
-import { CountySchema } from '#config/county-schema.js';
 import type { Caller } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
+import { domainCounty } from '../helpers/domain-county.js';
 import { ROUTES as STACK_ROUTES } from '#infra/constructs/http-api.js';
 
 const FILE = new URL('../../docs/openapi.json', import.meta.url);
@@ -167,13 +167,8 @@ describe('response schemas', () => {
   });
 
   test('the incident view the handlers send satisfies the Incident schema, before and after actions', () => {
-    const county = CountySchema.parse({
-      id: 'shouyang', name: 'Shouyang County',
-      city: { id: 'jinzhong', name: 'Jinzhong City', supervisors: [{ id: 'js-1', name: 'City supervisor' }] },
-      categories: [{ id: 'conflict', name: 'Neighbour conflict', deadlines: { grid: 'PT24H', town: 'PT48H', city: 'PT72H' } }],
-      towns: [{ id: 'pingtou', name: 'Pingtou', supervisors: [{ id: 'pt-1', name: 'Town supervisor' }],
-        communities: [{ id: 'heishui', name: 'Heishui', grids: [{ id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader' } }] }] }],
-    });
+    const county = domainCounty();
+
     const resident: Caller = { sub: 'resident-1', name: 'Wang', role: 'reporter', scope: 'shouyang' };
     const leader: Caller = { sub: 'hs-09', name: 'Zhao', role: 'grid', scope: 'heishui-09' };
     const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
