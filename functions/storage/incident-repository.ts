@@ -215,20 +215,7 @@ export class IncidentRepository {
    * Bookkeeping: does not bump version (contract §4). `null` clears a spent token.
    */
   async setTaskToken(id: string, token: string | null, seenVersion: number): Promise<boolean> {
-    try {
-      await retryingConflicts(() => this.doc.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: incidentKey(id),
-        UpdateExpression: 'SET #workflow.#taskToken = :token',
-        ConditionExpression: 'attribute_exists(#pk) AND #version = :seen',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#version': 'version', '#workflow': 'workflow', '#taskToken': 'taskToken' },
-        ExpressionAttributeValues: { ':token': token, ':seen': seenVersion },
-      })));
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.setWorkflowField(id, 'taskToken', token, { expression: '#version = :seen', names: { '#version': 'version' }, values: { ':seen': seenVersion } });
   }
 
   /**
@@ -236,33 +223,36 @@ export class IncidentRepository {
    * slower publisher can never set it back; does not bump version.
    */
   async markNotified(id: string, through: number): Promise<void> {
-    try {
-      await retryingConflicts(() => this.doc.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: incidentKey(id),
-        UpdateExpression: 'SET #workflow.#notified = :through',
-        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#workflow.#notified) OR #workflow.#notified < :through)',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#notified': 'notifiedThrough' },
-        ExpressionAttributeValues: { ':through': through },
-      })));
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.setWorkflowField(id, 'notifiedThrough', through, {
+      expression: '(attribute_not_exists(#workflow.#field) OR #workflow.#field < :value)',
+    });
   }
 
   /** Bookkeeping: the name of the workflow run now in charge of the incident; does not bump version. */
   async setExecutionName(id: string, name: string): Promise<void> {
+    if (!(await this.setWorkflowField(id, 'executionName', name))) throw notFound(`Incident ${id} does not exist.`);
+  }
+
+  /**
+   * SET one workflow-owned field of an existing incident, if `when` holds; false when the condition
+   * (or the incident) failed. Never bumps version: bookkeeping is not a change a reader sees.
+   */
+  private async setWorkflowField(
+    id: string, field: 'taskToken' | 'notifiedThrough' | 'executionName', value: unknown,
+    when?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  ): Promise<boolean> {
     try {
       await retryingConflicts(() => this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
-        UpdateExpression: 'SET #workflow.#executionName = :name',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#executionName': 'executionName' },
-        ExpressionAttributeValues: { ':name': name },
+        UpdateExpression: 'SET #workflow.#field = :value',
+        ConditionExpression: `attribute_exists(#pk)${when ? ` AND ${when.expression}` : ''}`,
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#field': field, ...when?.names },
+        ExpressionAttributeValues: { ':value': value, ...when?.values },
       })));
+      return true;
     } catch (e) {
-      if (isConditionFailure(e)) throw notFound(`Incident ${id} does not exist.`);
+      if (isConditionFailure(e)) return false;
       throw e;
     }
   }
