@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
+import { localName } from '#config/names.js';
 import { parseDuration } from '#config/duration.js';
 
 export const DEMO_COUNTY_ID = 'shouyang';
@@ -48,7 +49,7 @@ export function writeBenchCounty(dir: string, daySeconds: number): BenchCounty {
   const ladderOf = (iso: (level: string) => string) => Object.fromEntries(demo.ladder.map((l) => [l, iso(l)]));
   const raw = {
     ...demo,
-    name: `${demo.name} (bench)`,
+    name: `${localName(demo.name, 'en')} (bench)`,
     verificationWindow: compress(demo.verificationWindow, daySeconds),
     webhooks: [],
     categories: [

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Annotations, App, Token, type Environment } from 'aws-cdk-lib';
 import { loadAllCounties } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
+import { localName } from '#config/names.js';
 import { CityStack, cityStackName } from './city-stack.js';
 import { CountyStack, type CountyStackProps } from './county-stack.js';
 import { applyNag } from './nag.js';
@@ -80,7 +81,7 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
       ...(opts.apiThrottle ? { apiThrottle: opts.apiThrottle } : {}),
       ...(opts.cognitoFeaturePlan ? { cognitoFeaturePlan: opts.cognitoFeaturePlan } : {}),
       ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
-      description: `gridflow county ${county.id} (${county.name}): incident API, workflow and notifications`,
+      description: `gridflow county ${county.id} (${localName(county.name, 'en')}): incident API, workflow and notifications`,
       terminationProtection: true,
     });
     // Same environment: the exported topic ARN already orders the deploys. Across environments it must be said.

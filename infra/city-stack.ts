@@ -19,6 +19,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
+import { localName } from '#config/names.js';
 import { addSubscriptions, encryptedTopic, endpointsOf, notificationKey, warnUnreachable, type PersonSubscription } from './constructs/level-topics.js';
 import { offeredOutsideChina } from './constructs/partition.js';
 
@@ -52,7 +53,7 @@ export class CityStack extends Stack {
     this.key.addAlias(cityTopicKeyAlias(city.id));
     this.topic = encryptedTopic(this, 'CityTopic', {
       key: this.key,
-      displayName: `gridflow ${city.name}`,
+      displayName: `gridflow ${localName(city.name, 'en')}`,
       topicName: cityTopicName(city.id),
     });
 

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from './tokens.js';
+import { localName } from '#config/names.js';
 
 // The SDK's notice that its 2027 releases need Node 22 says nothing about this run; keep the console for it.
 const emitWarning = process.emitWarning.bind(process);
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const health = await fetch(`${county.url}/health`);
   if (!health.ok) throw new Error(`/health answered ${health.status}`);
   process.stdout.write(
-    `gridflow: ${county.county.name} (${county.county.id}) ready at ${county.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+    `gridflow: ${localName(county.county.name, county.county.locale)} (${county.county.id}) ready at ${county.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
     `data in ${dataDir}; tokens: npm run -s token -- --role grid --scope <gridId>\n`,
   );
 }

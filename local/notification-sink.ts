@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { now } from '#commons/clock.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
 import type { PublishRequest } from './aws-endpoints.js';
@@ -131,7 +132,7 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
           return messageId;
         }
         const record: NotificationRecord = {
-          publishedAt: new Date().toISOString(),
+          publishedAt: now().toISOString(),
           topic: msg.topicArn,
           level,
           subject: msg.subject ?? null,

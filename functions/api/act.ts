@@ -2,6 +2,7 @@
 import { notFound } from '#domain/errors.js';
 import { applyAction } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
+import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { idempotent } from '#commons/idempotency.js';
@@ -15,7 +16,7 @@ export const handler = httpHandler({ body: ActionBody }, async (event) =>
     const id = event.pathParameters?.id ?? '';
     const current = await incidents().get(id);
     if (!current) throw notFound();
-    const { incident: next } = applyAction(current, event.caller, event.parsed.body, new Date(), currentCounty().jurisdiction);
+    const { incident: next } = applyAction(current, event.caller, event.parsed.body, now(), currentCounty().jurisdiction);
     // Conditional on the version we read: a concurrent change makes this a 409, never an overwrite.
     const stored = await incidents().save(next, current);
     logger.info('incident action', { incidentId: id, action: event.parsed.body.action, role: event.caller.role, version: stored.version });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { reportIncident } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
+import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { idempotent } from '#commons/idempotency.js';
@@ -14,7 +15,7 @@ export const handler = httpHandler({ body: ReportBody }, async (event) =>
   idempotent(event, async () => {
     const { county } = currentCounty();
     const id = randomUUID();
-    const incident = reportIncident(event.parsed.body, event.caller, county, new Date(), id);
+    const incident = reportIncident(event.parsed.body, event.caller, county, now(), id);
     incident.workflow.executionName = executionName(id, 1);
     await incidents().create(incident);
     logger.info('incident reported', { incidentId: id, gridId: incident.gridId, category: incident.category, status: incident.status });

@@ -4,15 +4,16 @@
  */
 import type { FrozenPolicy, Ladder, Level } from '#domain/incident.js';
 import type { Category, Community, County, Person, Town } from './county-schema.js';
+import type { LocalizedName } from './names.js';
 
 /** Where a grid sits, flattened: what an incident records when it is reported in that grid. */
 export interface GridPlace {
   gridId: string;
-  gridName: string;
+  gridName: LocalizedName;
   communityId: string;
-  communityName: string;
+  communityName: LocalizedName;
   townId: string;
-  townName: string;
+  townName: LocalizedName;
   leader: Person;
 }
 

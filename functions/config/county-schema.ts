@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ALL_LEVELS, type Level } from '#domain/incident.js';
 import { parseDuration } from './duration.js';
+import { LOCALES, LocalizedNameSchema } from './names.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens');
 const duration = z.string().superRefine((iso, ctx) => {
@@ -20,17 +21,20 @@ export const PersonSchema = z.strictObject({
   phone: z.string().min(3).optional(),
 });
 
-export const GridSchema = z.strictObject({ id, name: z.string().min(1), leader: PersonSchema });
-export const CommunitySchema = z.strictObject({ id, name: z.string().min(1), grids: z.array(GridSchema).min(1) });
+/** Places and categories carry a name per language (names.ts); people's names are written as they are. */
+const placeName = LocalizedNameSchema;
+
+export const GridSchema = z.strictObject({ id, name: placeName, leader: PersonSchema });
+export const CommunitySchema = z.strictObject({ id, name: placeName, grids: z.array(GridSchema).min(1) });
 export const TownSchema = z.strictObject({
   id,
-  name: z.string().min(1),
+  name: placeName,
   supervisors: z.array(PersonSchema).min(1),
   communities: z.array(CommunitySchema).min(1),
 });
 export const CategorySchema = z.strictObject({
   id,
-  name: z.string().min(1),
+  name: placeName,
   deadlines: z.partialRecord(level, duration),
 });
 export const WebhookSchema = z.strictObject({
@@ -51,14 +55,16 @@ export const DeploymentSchema = z.strictObject({
 
 export const CountySchema = z.strictObject({
   id,
-  name: z.string().min(1),
-  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  name: placeName,
+  locale: z.enum(LOCALES).default('zh-CN'),
   timeZone: z.string().refine((tz) => {
     try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
   }, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   ladder: z.array(level).min(1).default(['grid', 'town', 'city']),
   verificationWindow: duration.default('P3D'),
-  city: z.strictObject({ id, name: z.string().min(1), supervisors: z.array(PersonSchema).min(1) }),
+  city: z.strictObject({ id, name: placeName, supervisors: z.array(PersonSchema).min(1) }),
+  /** The county role's people (contract §10): the county's own supervisors. */
+  supervisors: z.array(PersonSchema).default([]),
   categories: z.array(CategorySchema).min(1),
   towns: z.array(TownSchema).min(1),
   webhooks: z.array(WebhookSchema).default([]),

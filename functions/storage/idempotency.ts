@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from './table-design.js';
+import { now as clockNow } from '../commons/clock.js';
 
 /** How long a completed response is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -51,7 +52,7 @@ export class IdempotencyStore {
     return { [TABLE_PARTITION_KEY]: `IDEM#${encodeURIComponent(sub)}#${encodeURIComponent(key)}`, [TABLE_SORT_KEY]: 'IDEM' };
   }
 
-  async begin(sub: string, key: string, requestHash: string, now: Date = new Date()): Promise<BeginResult> {
+  async begin(sub: string, key: string, requestHash: string, now: Date = clockNow()): Promise<BeginResult> {
     const nowSeconds = epochSeconds(now);
     // A record may vanish (abandon, expiry) between the failed claim and the read: claim again.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -88,7 +89,7 @@ export class IdempotencyStore {
    * Stores the response to replay for 24 h. Returns false when the marker was gone (abandoned, or
    * its lease ran out): the response is then not stored rather than stored without its request hash.
    */
-  async complete(sub: string, key: string, response: StoredResponse, now: Date = new Date()): Promise<boolean> {
+  async complete(sub: string, key: string, response: StoredResponse, now: Date = clockNow()): Promise<boolean> {
     try {
       await this.doc.send(new UpdateCommand({
         TableName: this.tableName,

@@ -5,6 +5,7 @@
  * `notificationId` so receivers, and the local sink, can drop a repeat.
  */
 import { PublishCommand, type MessageAttributeValue } from '@aws-sdk/client-sns';
+import { localName, type LocalizedName } from '#config/names.js';
 import type { Incident, Level } from '#domain/incident.js';
 import { renderMessage } from '#domain/messages.js';
 import { pendingNotifications, type PendingNotification } from '#domain/notifications.js';
@@ -38,13 +39,14 @@ export async function publishPending(incident: Incident): Promise<number> {
   if (pending.length > 0) {
     const { county, index } = currentCounty();
     const grid = index.grid(incident.gridId);
+    const name = (n: LocalizedName | undefined, fallback: string) => (n === undefined ? fallback : localName(n, county.locale));
     const place = {
-      gridName: grid?.gridName ?? incident.gridId,
-      communityName: grid?.communityName ?? incident.communityId,
-      townName: grid?.townName ?? incident.townId,
-      categoryName: index.category(incident.category)?.name ?? incident.category,
+      gridName: name(grid?.gridName, incident.gridId),
+      communityName: name(grid?.communityName, incident.communityId),
+      townName: name(grid?.townName, incident.townId),
+      categoryName: name(index.category(incident.category)?.name, incident.category),
     };
-    const ctx = { locale: county.locale, timeZone: county.timeZone, countyName: county.name, publicUrl: process.env.PUBLIC_URL ?? '' };
+    const ctx = { locale: county.locale, timeZone: county.timeZone, countyName: localName(county.name, county.locale), publicUrl: process.env.PUBLIC_URL ?? '' };
     for (const n of pending) {
       const text = renderMessage(n, incident, place, ctx);
       await sns.send(new PublishCommand({

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { advance, stageOf, waitSecondsAt } from '#domain/advance.js';
 import { ALL_LEVELS } from '#domain/incident.js';
 import { isGridflowError } from '#domain/errors.js';
+import { now } from '#commons/clock.js';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { END, type SyncStep } from '#workflows/stages.js';
@@ -27,7 +28,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
     // Decide for the stage the record is at (the input names the stage that woke): the route then goes
     // straight to that stage's await.
     const home = stageOf(current);
-    const decided = advance(current, home === END ? input.stage : home, new Date());
+    const decided = advance(current, home === END ? input.stage : home, now());
     let incident = current;
     if (decided.changed) {
       try {
@@ -43,7 +44,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
     // The stage's timer starts after this return: measured from before the writes, the wait would add
     // their time to every deadline (and under load let a deadline pass before its 80 % reminder fired).
     const waitsHere = decided.step.next !== END && decided.step.next === stageOf(incident);
-    const waitSeconds = waitsHere ? waitSecondsAt(incident, new Date()) : decided.step.waitSeconds;
+    const waitSeconds = waitsHere ? waitSecondsAt(incident, now()) : decided.step.waitSeconds;
     return { ...decided.step, waitSeconds, version: incident.version };
   }
   // The await task stores its token only for the current version; -1 never matches, so it wakes at once.

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { County, Person } from '#config/county-schema.js';
+import { localName } from '#config/names.js';
 import type { Level } from '#domain/incident.js';
 import { guardOutsideChina, offeredOutsideChina } from './partition.js';
 
@@ -155,7 +156,7 @@ export class LevelTopics extends Construct {
     const own: Partial<Record<Level, sns.Topic>> = {};
     for (const level of county.ladder) {
       if (level === 'city') continue;
-      own[level] = encryptedTopic(this, `${cap(level)}Topic`, { key: this.key, displayName: `gridflow ${county.name} ${level}` });
+      own[level] = encryptedTopic(this, `${cap(level)}Topic`, { key: this.key, displayName: `gridflow ${localName(county.name, 'en')} ${level}` });
     }
     this.ownTopics = own;
     this.topics = { ...own, ...(county.ladder.includes('city') ? { city: props.cityTopic } : {}) };

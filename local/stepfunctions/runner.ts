@@ -10,6 +10,7 @@
 import '../polyfills.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { now } from '#commons/clock.js';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   functionArnOf, LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, MAX_TIMER_SECONDS, taskKindOf,
@@ -183,7 +184,7 @@ export class LocalStepFunctions {
       throw new SfnServiceError('InvalidExecutionInput', `Invalid execution input: ${(e as Error).message}`);
     }
     const execution: Execution = {
-      executionArn, name, status: 'RUNNING', input: json, startDate: new Date(), tokens: new Set(),
+      executionArn, name, status: 'RUNNING', input: json, startDate: now(), tokens: new Set(),
       abort: () => undefined, settled: Promise.resolve(),
     };
     const run = this.machine.run(json, {
@@ -249,7 +250,7 @@ export class LocalStepFunctions {
   stopExecution(executionArn: string, reason: { error?: string; cause?: string } = {}): { stopDate: Date } {
     const e = this.find(executionArn);
     if (this.finish(e, 'ABORTED', reason)) e.abort();
-    return { stopDate: e.stopDate ?? new Date() };
+    return { stopDate: e.stopDate ?? now() };
   }
 
   listExecutions(filter: { status?: ExecutionStatus } = {}): ExecutionSummary[] {
@@ -445,7 +446,7 @@ export class LocalStepFunctions {
   private finish(e: Execution, status: Exclude<ExecutionStatus, 'RUNNING'>, details: { output?: JsonValue; error?: string; cause?: string }): boolean {
     if (e.status !== 'RUNNING') return false;
     e.status = status;
-    e.stopDate = new Date();
+    e.stopDate = now();
     if (status === 'SUCCEEDED') e.output = details.output ?? null;
     if (details.error !== undefined) e.error = details.error;
     if (details.cause !== undefined) e.cause = details.cause;
