@@ -24,7 +24,7 @@ export interface GridflowStacks {
   readonly counties: ReadonlyMap<string, CountyStack>;
 }
 
-export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'publicUrl'> {
+export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'consoleUrl'> {
   /** The file bundled as a county's `county.json`. @default counties/<countyId>.json */
   readonly countyFile?: (county: County) => string;
 }
@@ -80,7 +80,7 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
       ...(opts.opsEmails ? { opsEmails: opts.opsEmails } : {}),
       ...(opts.apiThrottle ? { apiThrottle: opts.apiThrottle } : {}),
       ...(opts.cognitoFeaturePlan ? { cognitoFeaturePlan: opts.cognitoFeaturePlan } : {}),
-      ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}),
       description: `gridflow county ${county.id} (${localName(county.name, 'en')}): incident API, workflow and notifications`,
       terminationProtection: true,
     });

@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
+import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
 import type { Level } from '#domain/incident.js';
 import { INDEXES, TABLE_NAME_ENV, type IndexName } from '#storage/table-design.js';
@@ -52,11 +53,10 @@ export interface CountyStackProps extends StackProps {
    */
   readonly countyFile?: string;
   /**
-   * Base URL of links in notifications, e.g. a custom domain in front of the API (in the China regions a
-   * custom domain needs an ICP filing).
-   * @default - the HTTP API endpoint
+   * Base URL of the console, where every notification links (`<consoleUrl>/incidents/<id>`, contract §9).
+   * @default - `<API endpoint>/console`
    */
-  readonly publicUrl?: string;
+  readonly consoleUrl?: string;
   /** E-mail addresses subscribed to the ops alarm topic. @default - none */
   readonly opsEmails?: readonly string[];
   /** @default 50 requests/s, bursts of 100 */
@@ -133,7 +133,7 @@ export class CountyStack extends Stack {
       functions: { report, getIncident, listIncidents, act, stats, health },
       ...(props.apiThrottle ? { throttle: props.apiThrottle } : {}),
     });
-    sync.addEnvironment('PUBLIC_URL', props.publicUrl ?? this.api.url);
+    sync.addEnvironment(CONSOLE_URL_ENV, props.consoleUrl ?? `${this.api.url}/console`);
 
     // Least privilege, per handler.
     const allIndexes = Object.keys(INDEXES) as IndexName[];

@@ -15,6 +15,7 @@ import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
 import { ensureTable } from '#storage/create-table.js';
+import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
 import { startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
@@ -42,6 +43,8 @@ export interface LocalCountyOptions {
 
 export interface LocalCounty {
   url: string;
+  /** `<url>/console`: the console's base, where notification links point. */
+  consoleUrl: string;
   port: number;
   dataDir: string;
   county: County;
@@ -78,6 +81,11 @@ function lambdaContext(functionName: string): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/** `http://localhost:<port>` when the gateway listens on a loopback address, else undefined. */
+function localConsoleOrigin(host: string | undefined, port: number): string | undefined {
+  return host === undefined || ['127.0.0.1', '::1', 'localhost'].includes(host) ? `http://localhost:${port}` : undefined;
 }
 
 export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalCounty> {
@@ -152,7 +160,10 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       },
     });
     stoppers.push(() => gateway.close());
-    process.env.PUBLIC_URL = gateway.url;
+    // The console is served under /console of the same server: notifications link there (contract §9 writes it
+    // http://localhost:<port>/console, the name a person types; a host given with --host stays as given).
+    const consoleUrl = `${localConsoleOrigin(opts.host, gateway.port) ?? gateway.url}/console`;
+    process.env[CONSOLE_URL_ENV] = consoleUrl;
 
     // 5. Resume every workflow the record says should be running; repeat as the cloud schedule does.
     const reconcile = async () => (await HANDLERS['functions/workflow/reconcile.ts']!({}, lambdaContext('reconcile'))) as { checked: number; resumed: string[] };
@@ -163,6 +174,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
 
     return {
       url: gateway.url,
+      consoleUrl,
       port: gateway.port,
       dataDir: opts.dataDir,
       county,

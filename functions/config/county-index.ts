@@ -4,7 +4,11 @@
  */
 import type { FrozenPolicy, Ladder, Level } from '#domain/incident.js';
 import type { Category, Community, County, Person, Town } from './county-schema.js';
-import type { LocalizedName } from './names.js';
+import { localName, type Locale, type LocalizedName } from './names.js';
+
+/** The kinds of things a county file names (contract §9: a name may differ per language). */
+export const NAMED_KINDS = ['county', 'city', 'town', 'community', 'grid', 'category'] as const;
+export type NamedKind = (typeof NAMED_KINDS)[number];
 
 /** Where a grid sits, flattened: what an incident records when it is reported in that grid. */
 export interface GridPlace {
@@ -35,6 +39,7 @@ export class CountyIndex {
   private readonly communities = new Map<string, CommunityPlace>();
   private readonly categories = new Map<string, Category>();
   private readonly gridsByTown = new Map<string, string[]>();
+  private readonly names: Record<NamedKind, Map<string, LocalizedName>>;
 
   constructor(county: County) {
     this.county = county;
@@ -57,6 +62,15 @@ export class CountyIndex {
       this.gridsByTown.set(town.id, townGrids);
     }
     for (const category of county.categories) this.categories.set(category.id, category);
+    const named = (items: Iterable<{ id: string; name: LocalizedName }>) => new Map([...items].map((i) => [i.id, i.name] as const));
+    this.names = {
+      county: named([county]),
+      city: named([county.city]),
+      town: named(county.towns),
+      community: named(county.towns.flatMap((t) => t.communities)),
+      grid: named(county.towns.flatMap((t) => t.communities.flatMap((c) => c.grids))),
+      category: named(county.categories),
+    };
     this.gridIds = [...this.grids.keys()];
     this.townIds = [...this.towns.keys()];
     this.categoryIds = [...this.categories.keys()];
@@ -72,6 +86,15 @@ export class CountyIndex {
   /** Grid ids of a town, in file order (empty for an unknown town). */
   gridsOfTown(townId: string): readonly string[] { return this.gridsByTown.get(townId) ?? []; }
   category(id: string): Category | undefined { return this.categories.get(id); }
+
+  /**
+   * What a person reads for the county, its city, a town, community, grid or category in `locale`
+   * (`localName` of the file's name); undefined for an id this county does not know.
+   */
+  nameOf(kind: NamedKind, id: string, locale: Locale): string | undefined {
+    const name = this.names[kind].get(id);
+    return name === undefined ? undefined : localName(name, locale);
+  }
 
   /** ISO 8601 duration, or undefined for an unknown category or a level not on this county's ladder. */
   deadlineFor(categoryId: string, level: Level): string | undefined {

@@ -2,11 +2,19 @@
  * Notification text in the county's locale and time zone (contract §5). The reporter's name and phone are
  * written only into messages for the grid level; town, county and city never receive them.
  */
+import type { CountyIndex } from '#config/county-index.js';
+import type { Locale } from '#config/names.js';
 import type { Incident, Level } from './incident.js';
 import type { PendingNotification } from './notifications.js';
 
 export interface MessagePlace { gridName: string; communityName: string; townName: string; categoryName: string }
-export interface MessageContext { locale: 'zh-CN' | 'en'; timeZone: string; countyName: string; publicUrl: string }
+export interface MessageContext {
+  locale: Locale;
+  timeZone: string;
+  countyName: string;
+  /** Base of the console (contract §9), e.g. `https://gridflow.example.cn/console`: links open the incident there. */
+  consoleUrl: string;
+}
 export interface RenderedMessage { subject: string; message: string }
 
 const LEVEL_NAMES: Record<'zh-CN' | 'en', Record<Level, string>> = {
@@ -39,6 +47,24 @@ const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
   },
 };
 
+/** The console page of an incident (contract §9): `<consoleUrl>/incidents/<id>`. */
+export function incidentUrl(consoleUrl: string, incidentId: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+/**
+ * The names of an incident's place and category in `locale`, from the county file (a name may be given per
+ * language); an id the file no longer knows (a grid removed since) is written as the id.
+ */
+export function messagePlace(index: CountyIndex, incident: Pick<Incident, 'gridId' | 'communityId' | 'townId' | 'category'>, locale: Locale): MessagePlace {
+  return {
+    gridName: index.nameOf('grid', incident.gridId, locale) ?? incident.gridId,
+    communityName: index.nameOf('community', incident.communityId, locale) ?? incident.communityId,
+    townName: index.nameOf('town', incident.townId, locale) ?? incident.townId,
+    categoryName: index.nameOf('category', incident.category, locale) ?? incident.category,
+  };
+}
+
 export function formatTime(iso: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
   return new Intl.DateTimeFormat(ctx.locale, {
     timeZone: ctx.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
@@ -70,7 +96,8 @@ export function renderMessage(n: PendingNotification, incident: Incident, place:
     const who = [incident.reporter.name, incident.reporter.phone].filter(Boolean).join(' ');
     lines.push(zh ? `报告人：${who}` : `Reporter: ${who}`);
   }
-  lines.push(zh ? `详情：${ctx.publicUrl}/incidents/${incident.id}` : `Details: ${ctx.publicUrl}/incidents/${incident.id}`);
+  const link = incidentUrl(ctx.consoleUrl, incident.id);
+  lines.push(zh ? `详情：${link}` : `Details: ${link}`);
   const subject = `[gridflow] ${headline}${zh ? '：' : ': '}${incident.title}`.slice(0, 99);
   return { subject, message: lines.join('\n') };
 }

@@ -5,11 +5,11 @@
  * `notificationId` so receivers, and the local sink, can drop a repeat.
  */
 import { PublishCommand, type MessageAttributeValue } from '@aws-sdk/client-sns';
-import { localName, type LocalizedName } from '#config/names.js';
-import type { Incident, Level } from '#domain/incident.js';
-import { renderMessage } from '#domain/messages.js';
+import type { Incident } from '#domain/incident.js';
+import { messagePlace, renderMessage } from '#domain/messages.js';
 import { pendingNotifications, type PendingNotification } from '#domain/notifications.js';
 import { requiredEnv, sns } from '#commons/clients.js';
+import { consoleUrl } from '#commons/console-url.js';
 import { currentCounty } from '#commons/county.js';
 import { logger } from '#commons/logger.js';
 import { topicEnv } from '#commons/topics.js';
@@ -38,15 +38,14 @@ export async function publishPending(incident: Incident): Promise<number> {
   const pending = pendingNotifications(incident);
   if (pending.length > 0) {
     const { county, index } = currentCounty();
-    const grid = index.grid(incident.gridId);
-    const name = (n: LocalizedName | undefined, fallback: string) => (n === undefined ? fallback : localName(n, county.locale));
-    const place = {
-      gridName: name(grid?.gridName, incident.gridId),
-      communityName: name(grid?.communityName, incident.communityId),
-      townName: name(grid?.townName, incident.townId),
-      categoryName: name(index.category(incident.category)?.name, incident.category),
+    // Messages are read in the county's language: every name from the county file in that language.
+    const place = messagePlace(index, incident, county.locale);
+    const ctx = {
+      locale: county.locale,
+      timeZone: county.timeZone,
+      countyName: index.nameOf('county', county.id, county.locale) ?? county.id,
+      consoleUrl: consoleUrl(),
     };
-    const ctx = { locale: county.locale, timeZone: county.timeZone, countyName: localName(county.name, county.locale), publicUrl: process.env.PUBLIC_URL ?? '' };
     for (const n of pending) {
       const text = renderMessage(n, incident, place, ctx);
       await sns.send(new PublishCommand({

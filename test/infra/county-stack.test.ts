@@ -120,7 +120,7 @@ describe('functions', () => {
       TOPIC_ARN_GRID: { Ref: expect.stringMatching(/^NotificationsGridTopic/) },
       TOPIC_ARN_TOWN: { Ref: expect.stringMatching(/^NotificationsTownTopic/) },
       TOPIC_ARN_CITY: { 'Fn::ImportValue': expect.stringMatching(/^Gridflow-City-jinzhong:ExportsOutputRefCityTopic/) },
-      PUBLIC_URL: { 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] },
+      CONSOLE_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] }, '/console']] },
     });
     expect(env('sync').TOPIC_ARN_COUNTY).toBeUndefined();
     expect(env('listIncidents').CURSOR_SECRET).toEqual({ 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] });

@@ -42,13 +42,14 @@ beforeAll(async () => {
       { level: 'city', url: `${hookUrl}/city-hazards`, filter: { category: ['safety-hazard'] } },
     ];
   }, 'testville-hooks');
+  // Names in both languages, as the demo counties give them: a zh-CN county's messages read the zh-CN ones.
   const chinese = writeCountyCopy('testville', (c) => {
     c.locale = 'zh-CN';
-    c.name = '测试县';
-    c.towns[0].name = '北镇';
-    c.towns[0].communities[0].name = '北村';
-    c.towns[0].communities[0].grids[0].name = '北一网格';
-    c.categories[0].name = '邻里纠纷';
+    c.name = { 'zh-CN': '测试县', en: 'Testville County' };
+    c.towns[0].name = { 'zh-CN': '北镇', en: 'North Town' };
+    c.towns[0].communities[0].name = { 'zh-CN': '北村', en: 'North Village' };
+    c.towns[0].communities[0].grids[0].name = { 'zh-CN': '北一网格', en: 'North Grid 1' };
+    c.categories[0].name = { 'zh-CN': '邻里纠纷', en: 'Neighbour conflict' };
   }, 'testville-zh');
   const started = await Promise.allSettled([
     startTestCounty(hooked),
@@ -105,7 +106,8 @@ test.concurrent('a climb to the top and its end: every message, its attributes, 
   expect(idsOf(lines)).toEqual(expectedIds(closed));
   expectNoRepeats(t.notifications());
 
-  const url = `${t.url}/incidents/${created.id}`;
+  // The link opens the incident in the console (contract §9), on the local county's port.
+  const url = `http://localhost:${new URL(t.url).port}/console/incidents/${created.id}`;
   for (const line of lines) {
     const a = line.attributes;
     for (const name of ATTRIBUTES) expect(typeof a[name]).toBe('string');
@@ -174,7 +176,7 @@ test.concurrent('zh-CN county: Chinese text, Beijing time, the reporter for the 
     const mine = of(zh.notifications(), created.id);
     return mine.filter((l) => l.attributes.event === 'escalated').length === 2 && mine;
   });
-  const url = `${zh.url}/incidents/${created.id}`;
+  const url = `http://localhost:${new URL(zh.url).port}/console/incidents/${created.id}`;
   const one = (event: string, level: string) => lines.find((l) => l.attributes.event === event && l.level === level)!.message.split('\n');
   expect(one('assigned', 'grid')).toEqual([
     `新事件已交网格办理：${title}`,

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countyIndex, CountyIndex } from '#config/county-index.js';
+import { countyIndex, CountyIndex, type NamedKind } from '#config/county-index.js';
 import {
   countiesDir, CountyConfigError, loadAllCounties, loadCounty, loadCountyFile, parseCounty,
 } from '#config/county-loader.js';
 import { jsonPath, type County } from '#config/county-schema.js';
+import { localName } from '#config/names.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/counties/', import.meta.url));
 const REPO_COUNTIES = fileURLToPath(new URL('../../counties/', import.meta.url));
@@ -44,8 +45,8 @@ describe('the real county files', () => {
   it('shouyang: Heishui has 13 grids, Nangang 68, with the leaders of the report', () => {
     const county = loadCounty('shouyang');
     expect(county).toMatchObject({
-      name: 'Shouyang County', locale: 'zh-CN', timeZone: 'Asia/Shanghai',
-      ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D', city: { id: 'jinzhong', name: 'Jinzhong City' },
+      name: { 'zh-CN': '寿阳县', en: 'Shouyang County' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai',
+      ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D', city: { id: 'jinzhong', name: { 'zh-CN': '晋中市', en: 'Jinzhong City' } },
     });
     expect(county.deployment).toBeUndefined();
     const index = new CountyIndex(county);
@@ -54,7 +55,7 @@ describe('the real county files', () => {
     expect(index.community('nangang')?.grids).toHaveLength(68);
     expect(index.community('nangang')?.grids.at(-1)?.id).toBe('nangang-68');
     expect(index.grid('heishui-09')?.leader.name).toBe('Chen Jianling');
-    const jinsheng = index.community('nangang')?.grids.find((g) => g.name === 'Jinsheng Jiayuan');
+    const jinsheng = index.community('nangang')?.grids.find((g) => index.nameOf('grid', g.id, 'en') === 'Jinsheng Jiayuan');
     expect(jinsheng?.leader.name).toBe('Gao Cuihua');
     expect(index.townOfCommunity('heishui')?.id).toBe('pingtou');
     expect(index.townOfCommunity('nangang')?.id).toBe('binhe');
@@ -65,7 +66,7 @@ describe('the real county files', () => {
   it('yuci: same city and categories, deployed to the China region with an external identity', () => {
     const yuci = loadCounty('yuci');
     const shouyang = loadCounty('shouyang');
-    expect(yuci.name).toBe('Yuci District');
+    expect(yuci.name).toEqual({ 'zh-CN': '榆次区', en: 'Yuci District' });
     expect(yuci.city).toEqual(shouyang.city);
     expect(yuci.categories.map((c) => c.id)).toEqual(CATEGORY_IDS);
     expect(yuci.deployment).toEqual({
@@ -74,9 +75,26 @@ describe('the real county files', () => {
     });
   });
 
+  it('name every place and category in Chinese and English, grids as 第N网格 / Grid N', () => {
+    for (const county of loadAllCounties()) {
+      const named = [
+        county, county.city, ...county.categories, ...county.towns,
+        ...county.towns.flatMap((t) => t.communities), ...county.towns.flatMap((t) => t.communities.flatMap((c) => c.grids)),
+      ];
+      for (const { id, name } of named) {
+        expect([id, name]).toEqual([id, { 'zh-CN': expect.stringMatching(/\p{Script=Han}/u), en: expect.stringMatching(/^[\x20-\x7e]+$/) }]);
+      }
+      for (const grid of county.towns.flatMap((t) => t.communities.flatMap((c) => c.grids))) {
+        const n = /^Grid (\d+)$/.exec(localName(grid.name, 'en'))?.[1];
+        if (n) expect(localName(grid.name, 'zh-CN')).toBe(`第${n}网格`);
+      }
+    }
+  });
+
   it('every supervisor can be reached and hazards are faster than paperwork', () => {
     for (const county of loadAllCounties()) {
-      const supervisors = [...county.city.supervisors, ...county.towns.flatMap((t) => t.supervisors)];
+      expect(county.supervisors.length).toBeGreaterThan(0); // the county role's people (contract §10)
+      const supervisors = [...county.supervisors, ...county.city.supervisors, ...county.towns.flatMap((t) => t.supervisors)];
       for (const s of supervisors) {
         expect(s.email).toMatch(/@example\.cn$/);
         expect(s.phone).toMatch(/^\d{11}$/);
@@ -234,15 +252,16 @@ describe('CountyIndex', () => {
   it('resolves a grid to its community and town', () => {
     const index = new CountyIndex(shouyang());
     expect(index.grid('heishui-09')).toEqual({
-      gridId: 'heishui-09', gridName: 'Grid 9', communityId: 'heishui', communityName: 'Heishui Village',
-      townId: 'pingtou', townName: 'Pingtou Town', leader: expect.objectContaining({ id: 'hs-09', name: 'Chen Jianling' }),
+      gridId: 'heishui-09', gridName: { 'zh-CN': '第9网格', en: 'Grid 9' },
+      communityId: 'heishui', communityName: { 'zh-CN': '黑水村', en: 'Heishui Village' },
+      townId: 'pingtou', townName: { 'zh-CN': '平头镇', en: 'Pingtou Town' }, leader: expect.objectContaining({ id: 'hs-09', name: 'Chen Jianling' }),
     });
     expect(index.grid('nangang-68')).toMatchObject({ communityId: 'nangang', townId: 'binhe' });
     expect(index.grid('heishui-14')).toBeUndefined();
     expect(index.grid('pingtou')).toBeUndefined();
-    expect(index.town('binhe')?.name).toBe('Binhe Street');
+    expect(index.town('binhe')?.name).toEqual({ 'zh-CN': '滨河街道', en: 'Binhe Street' });
     expect(index.town('heishui')).toBeUndefined();
-    expect(index.community('nangang')?.name).toBe('Nangang Community');
+    expect(index.community('nangang')?.name).toEqual({ 'zh-CN': '南岗社区', en: 'Nangang Community' });
     expect(index.townOfCommunity('nowhere')).toBeUndefined();
     expect(index.gridsOfTown('pingtou')).toHaveLength(13);
     expect(index.gridsOfTown('nowhere')).toEqual([]);
@@ -252,7 +271,7 @@ describe('CountyIndex', () => {
 
   it('resolves a category to its deadlines on this ladder', () => {
     const index = new CountyIndex(shouyang());
-    expect(index.category('safety-hazard')?.name).toBe('Safety hazard');
+    expect(index.category('safety-hazard')?.name).toEqual({ 'zh-CN': '安全隐患', en: 'Safety hazard' });
     expect(index.category('fire')).toBeUndefined();
     expect(index.deadlineFor('safety-hazard', 'grid')).toBe('PT4H');
     expect(index.deadlineFor('safety-hazard', 'town')).toBe('PT8H');
@@ -275,6 +294,23 @@ describe('CountyIndex', () => {
     const four = new CountyIndex(loadCountyFile(join(FIXTURES, 'testville4.json')));
     expect(four.nextLevel('town')).toBe('county');
     expect(four.policyFor('safety-hazard')?.deadlines).toEqual({ grid: 'PT1H', town: 'PT2H', county: 'PT4H', city: 'PT8H' });
+  });
+
+  it('names every place and category in the language asked for, or as written when the file gives one name', () => {
+    const index = new CountyIndex(shouyang());
+    const both = (kind: NamedKind, id: string) => [index.nameOf(kind, id, 'zh-CN'), index.nameOf(kind, id, 'en')];
+    expect(both('county', 'shouyang')).toEqual(['寿阳县', 'Shouyang County']);
+    expect(both('city', 'jinzhong')).toEqual(['晋中市', 'Jinzhong City']);
+    expect(both('town', 'pingtou')).toEqual(['平头镇', 'Pingtou Town']);
+    expect(both('community', 'heishui')).toEqual(['黑水村', 'Heishui Village']);
+    expect(both('grid', 'heishui-09')).toEqual(['第9网格', 'Grid 9']);
+    expect(both('category', 'conflict')).toEqual(['邻里纠纷', 'Neighbour conflict']);
+    // An id of another kind, or unknown, has no name: the caller decides what to print.
+    expect(index.nameOf('town', 'heishui', 'en')).toBeUndefined();
+    expect(index.nameOf('county', 'yuci', 'en')).toBeUndefined();
+    expect(index.nameOf('grid', 'heishui-14', 'zh-CN')).toBeUndefined();
+    const plain = new CountyIndex(loadCounty('testville', FIXTURES));
+    expect([plain.nameOf('town', 'north', 'zh-CN'), plain.nameOf('town', 'north', 'en')]).toEqual(['North Town', 'North Town']);
   });
 
   it('names who answers at each level', () => {

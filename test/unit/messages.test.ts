@@ -6,7 +6,9 @@ import { CountySchema, type County } from '#config/county-schema.js';
 import { advance, type Stage } from '#domain/advance.js';
 import type { Caller, Incident } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
-import { formatTime, renderMessage, type MessageContext, type MessagePlace } from '#domain/messages.js';
+import { countyIndex } from '#config/county-index.js';
+import { loadCounty } from '#config/county-loader.js';
+import { formatTime, incidentUrl, messagePlace, renderMessage, type MessageContext, type MessagePlace } from '#domain/messages.js';
 import { pendingNotifications, type PendingNotification } from '#domain/notifications.js';
 
 const county: County = CountySchema.parse({
@@ -18,8 +20,8 @@ const county: County = CountySchema.parse({
 });
 const place: MessagePlace = { gridName: '第九网格', communityName: '黑水村', townName: '平头镇', categoryName: '邻里纠纷' };
 const enPlace: MessagePlace = { gridName: 'Grid 9', communityName: 'Heishui Village', townName: 'Pingtou Town', categoryName: 'Neighbour conflict' };
-const zh: MessageContext = { locale: 'zh-CN', timeZone: 'Asia/Shanghai', countyName: '寿阳县', publicUrl: 'https://gridflow.example.cn' };
-const en: MessageContext = { locale: 'en', timeZone: 'Asia/Shanghai', countyName: 'Shouyang County', publicUrl: 'https://gridflow.example.cn' };
+const zh: MessageContext = { locale: 'zh-CN', timeZone: 'Asia/Shanghai', countyName: '寿阳县', consoleUrl: 'https://gridflow.example.cn/console' };
+const en: MessageContext = { locale: 'en', timeZone: 'Asia/Shanghai', countyName: 'Shouyang County', consoleUrl: 'https://gridflow.example.cn/console' };
 const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
 
 const resident: Caller = { sub: 'resident-1', name: 'R', role: 'reporter', scope: 'shouyang' };
@@ -54,7 +56,7 @@ describe('zh-CN', () => {
       '层级：网格',
       '办理期限：2025/03/03 GMT+8 00:07', // the grid's 24 h from 2025-03-02 00:07 Beijing time
       `报告人：${NAME} ${PHONE}`,
-      '详情：https://gridflow.example.cn/incidents/inc-1',
+      '详情：https://gridflow.example.cn/console/incidents/inc-1',
     ].join('\n'));
   });
 
@@ -71,7 +73,7 @@ describe('zh-CN', () => {
       '地点：寿阳县平头镇黑水村第九网格',
       '层级：乡镇（街道）',
       '办理期限：2025/03/04 GMT+8 01:07', // 48 h from 01:07 on 2 March, Beijing time
-      '详情：https://gridflow.example.cn/incidents/inc-1',
+      '详情：https://gridflow.example.cn/console/incidents/inc-1',
     ].join('\n'));
   });
 
@@ -123,7 +125,7 @@ describe('en', () => {
       'Level: grid',
       'Deadline: 03/03/2025, 00:07 GMT+8',
       `Reporter: ${NAME} ${PHONE}`,
-      'Details: https://gridflow.example.cn/incidents/inc-1',
+      'Details: https://gridflow.example.cn/console/incidents/inc-1',
     ].join('\n'));
     const { incident: up } = applyAction(incident, leader, { action: 'escalate' }, at(1), ctx);
     const ns = pendingNotifications(up);
@@ -162,4 +164,27 @@ test('the reporter name and phone reach the grid only, never the town or the cit
       expect(`${text.subject}\n${text.message}`).not.toContain(NAME);
     }
   }
+});
+
+describe('names from the county file (counties/shouyang.json gives them in both languages)', () => {
+  const shouyang = countyIndex(loadCounty('shouyang'));
+  const incident = { gridId: 'heishui-09', communityId: 'heishui', townId: 'pingtou', category: 'conflict' };
+
+  test('each in the language of the message', () => {
+    expect(messagePlace(shouyang, incident, 'zh-CN')).toEqual({ gridName: '第9网格', communityName: '黑水村', townName: '平头镇', categoryName: '邻里纠纷' });
+    expect(messagePlace(shouyang, incident, 'en')).toEqual({ gridName: 'Grid 9', communityName: 'Heishui Village', townName: 'Pingtou Town', categoryName: 'Neighbour conflict' });
+    const n = only(pendingNotifications(reported()), 'assigned', 'grid');
+    expect(renderMessage(n, reported(), messagePlace(shouyang, incident, 'zh-CN'), { ...zh, countyName: shouyang.nameOf('county', 'shouyang', 'zh-CN')! })
+      .message.split('\n')).toContain('地点：寿阳县平头镇黑水村第9网格');
+  });
+
+  test('a place the file no longer names is written as its id', () => {
+    expect(messagePlace(shouyang, { ...incident, gridId: 'heishui-99', category: 'fire' }, 'zh-CN'))
+      .toEqual({ gridName: 'heishui-99', communityName: '黑水村', townName: '平头镇', categoryName: 'fire' });
+  });
+
+  test('the link is the incident\'s console page, whatever the base ends with', () => {
+    expect(incidentUrl('http://localhost:3000/console', 'inc 1')).toBe('http://localhost:3000/console/incidents/inc%201');
+    expect(incidentUrl('https://d111.cloudfront.net/console/', 'abc')).toBe('https://d111.cloudfront.net/console/incidents/abc');
+  });
 });
