@@ -109,7 +109,7 @@ export function liveThrough(county: County, plan: Plan, id: string, reportedAt: 
     if (action && action.at <= wake) {
       actions.shift();
       try {
-        incident = applyAction(incident, action.caller, { action: action.action, note: action.note ?? null }, new Date(action.at), { countyId: county.id, cityId: county.city.id }).incident;
+        incident = applyAction(incident, action.caller, { action: action.action, note: action.note ?? null }, new Date(action.at), { countyId: county.id, cityId: county.city.id, county }).incident;
       } catch {
         // The action no longer applies (moved on meanwhile): a person would see that and not do it.
       }
@@ -127,14 +127,15 @@ export function liveThrough(county: County, plan: Plan, id: string, reportedAt: 
 function nextActions(incident: Incident, plan: Plan, resolver: Level, actors: Actors, reporter: Caller): TimedAction[] {
   if (incident.status === 'resolved') {
     if (plan.verifyShare === null || !incident.workflow.verificationDue) return [];
-    const window = parseDuration(incident.policy.verificationWindow);
+    // The window as it ran for this incident (whatever clock its spec counts in).
+    const window = Date.parse(incident.workflow.verificationDue) - Date.parse(incident.resolution?.at ?? incident.updatedAt);
     const at = Date.parse(incident.workflow.verificationDue) - window + plan.verifyShare * window;
     return [{ at, caller: reporter.role === 'reporter' ? reporter : actors.grid(plan.place.gridId), action: 'verify' }];
   }
   if (incident.status !== 'open') return [];
   const level = incident.level;
-  const duration = parseDuration(incident.policy.deadlines[level]!);
   const entered = Date.parse(incident.workflow.levelEnteredAt);
+  const duration = Date.parse(incident.deadline ?? incident.workflow.levelEnteredAt) - entered;
   const actor = actors.level(level, plan.place);
   if (plan.outcome === 'rejected') return [{ at: entered + 0.2 * duration, caller: actor, action: 'reject', note: '重复上报，已合并处理。' }];
   if (level === resolver) {

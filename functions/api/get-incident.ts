@@ -2,6 +2,7 @@
 import { notFound } from '#domain/errors.js';
 import { canRead } from '#domain/jurisdiction.js';
 import { toIncidentView } from '#domain/view.js';
+import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { incidents } from '#commons/stores.js';
@@ -9,6 +10,7 @@ import { incidents } from '#commons/stores.js';
 export const handler = httpHandler({}, async (event) => {
   const id = event.pathParameters?.id ?? '';
   const incident = await incidents().get(id);
-  if (!incident || !canRead(event.caller, incident, currentCounty().jurisdiction)) throw notFound();
-  return json(200, toIncidentView(incident, event.caller));
+  const { jurisdiction } = currentCounty();
+  if (!incident || !canRead(event.caller, incident, jurisdiction)) throw notFound();
+  return json(200, toIncidentView(incident, event.caller, now(), jurisdiction));
 });

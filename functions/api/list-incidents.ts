@@ -1,6 +1,7 @@
 /** GET /incidents — incidents in the caller's jurisdiction, filtered, paged with an opaque signed cursor. */
 import { toIncidentView } from '#domain/view.js';
 import { cursorBinding, cursorSecret, decodeCursor, encodeCursor } from '#storage/cursor.js';
+import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { incidents } from '#commons/stores.js';
@@ -16,8 +17,9 @@ export const handler = httpHandler({ query: ListQuery }, async (event) => {
   const startKey = query.cursor ? decodeCursor(query.cursor, binding, cursorSecret()) : undefined;
   if (!plan) return json(200, { items: [], nextCursor: null });
   const page = await incidents().list({ ...plan, limit: query.limit, ...(startKey ? { startKey } : {}) });
+  const at = now();
   return json(200, {
-    items: page.items.map((i) => toIncidentView(i, event.caller)),
+    items: page.items.map((i) => toIncidentView(i, event.caller, at, jurisdiction)),
     nextCursor: page.lastKey ? encodeCursor(page.lastKey, binding, cursorSecret()) : null,
   });
 });

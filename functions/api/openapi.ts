@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { ACTIONS, ROLES } from '#domain/incident.js';
 import { ActionBody, ListQuery, ReportBody, StatsQuery } from './schemas.js';
 import {
-  FieldError, GatewayMessage, Health, Incident, IncidentPage, Location, Problem, Reporter, Resolution, Stats, StatsWindow, TimelineEvent,
+  DeadlineSpec, FieldError, GatewayMessage, Health, Incident, IncidentPage, Location, PendingExtension, Problem, Reporter, Resolution, Stats,
+  StatsWindow, TimelineEvent,
   type IncidentBody, type IncidentPageBody, type ProblemBody, type StatsBody,
 } from './response-schemas.js';
 
@@ -95,23 +96,37 @@ export const OPERATIONS: readonly OperationDoc[] = [
   {
     method: 'post', path: '/incidents/{id}/actions', operationId: 'actOnIncident', tag: 'incidents',
     summary: 'Act on an incident',
-    description: 'acknowledge, comment, resolve, escalate, verify, reopen or reject. A supervisor acts at its own level or below '
+    description: 'acknowledge, comment, resolve, escalate, verify, reopen, reject, and the case flow of contract §8: '
+      + 'request-extension, approve-extension, deny-extension, return, reassign. A supervisor acts at its own level or below '
       + '(grid < town < county < city); `county` and `city` act at any level. `verify` and `reopen` belong to the incident\'s '
       + 'reporter, the grid leader of its grid and the county role. `reopen` returns the incident to the level that resolved it '
-      + 'with a new deadline from now and clears `resolution` and `overdue`. Every action adds one timeline event and bumps '
-      + '`version` by 1; send `expectedVersion` to act only on the version you read.',
+      + 'with a new deadline from now and clears `resolution` and `overdue`. Only the level holding the incident asks for an '
+      + 'extension (`extension`: a duration, `{working}` or `{workingDays}`, at most P30D); the level above or the county role '
+      + 'decides, never the one who asked; an approved extension moves the deadline later from the current deadline, once per '
+      + 'stay at a level. `return` (the grid leader, at grid level) sends the incident to its town with the town\'s deadline; '
+      + '`reassign` (its town supervisor or the county role, after a return) gives it to a grid of the same town (`gridId`) '
+      + 'with a fresh grid deadline. Any change of level or status closes a pending request with `extension-lapsed`. Every '
+      + 'incident returned carries `allowedActions`, the actions this caller may take now. Every action adds one timeline '
+      + 'event and bumps `version` by 1; send `expectedVersion` to act only on the version you read.',
     auth: true, idempotent: true, body: 'ActionBody',
     success: { status: 200, description: 'The incident after the action.', schema: 'Incident', example: 'resolvedIncident' },
     errors: {
-      400: 'Malformed JSON, an unknown action, a missing note (comment, resolve, reopen, reject), a note over 2000 characters, or a malformed Idempotency-Key.',
+      400: 'Malformed JSON, an unknown action, a missing note (comment, resolve, reopen, reject, request-extension, deny-extension, '
+        + 'return), a note over 2000 characters, `extension` missing for request-extension or sent with another action, `gridId` '
+        + 'missing for reassign or sent with another action, a malformed `extension`, or a malformed Idempotency-Key.',
       401: AUTH_401,
-      403: 'The role may not do this: a reporter resolving, a grid leader acting once the incident is at town, a town supervisor verifying.',
+      403: 'The role may not do this: a reporter resolving, a grid leader acting once the incident is at town, a town supervisor verifying, '
+        + 'someone other than the holding level asking for an extension, someone other than the level above or the county deciding one '
+        + '(or deciding their own request), someone other than its grid leader returning it, or its town reassigning it.',
       404: 'No such incident, or it is outside the caller\'s jurisdiction.',
-      409: 'The action is not valid in the current status or level (verify an open incident, escalate at the top, acknowledge twice), '
-        + '`expectedVersion` is stale, the incident changed concurrently, or a request with the same Idempotency-Key is still being processed.',
+      409: 'The action is not valid in the current status or level (verify an open incident, escalate at the top, acknowledge twice, '
+        + 'ask for an extension at the top, while one is pending, after one was granted at this level or once the deadline passed, '
+        + 'decide when none is pending, reassign an incident that was not returned), `expectedVersion` is stale, the incident changed '
+        + 'concurrently, or a request with the same Idempotency-Key is still being processed.',
       413: 'The body is over 64 KiB.',
       415: 'The body is not sent as JSON (`application/json` or `*+json`).',
-      422: 'The Idempotency-Key was used before with a different body.',
+      422: 'An extension that cannot be granted (not positive, over P30D, working time in a county without a calendar), a `gridId` '
+        + 'unknown in this county or in another town than the incident\'s, or the Idempotency-Key was used before with a different body.',
       500: UNEXPECTED,
     },
   },
@@ -196,11 +211,18 @@ export function actionsNeedingNote(): string[] {
 
 function requestSchemas(): Record<string, JsonObject> {
   const schemas = componentSchemas({ ReportBody, ActionBody }, 'input');
-  // The note rule is a zod refinement, which JSON Schema cannot derive; state it with if/then.
+  // The note rule and the fields that belong to one action are zod refinements, which JSON Schema cannot derive;
+  // state them with if/then.
+  const ownedBy = (field: string, action: string): JsonObject => ({
+    if: { properties: { action: { const: action } }, required: ['action'] },
+    then: { required: [field] },
+    else: { not: { required: [field] } },
+  });
   schemas.ActionBody = {
     ...schemas.ActionBody!,
     if: { properties: { action: { enum: actionsNeedingNote() } }, required: ['action'] },
     then: { required: ['note'] },
+    allOf: [ownedBy('extension', 'request-extension'), ownedBy('gridId', 'reassign')],
   };
   return schemas;
 }
@@ -236,12 +258,13 @@ const reportedIncident: IncidentBody = {
   location: { lat: 37.75, lng: 113.18, address: 'No. 12 Heishui Lane' },
   reporter: { name: 'Wang Fang', phone: '13800001111' },
   occurredAt: null, status: 'open', level: 'grid', deadline: '2026-11-30T10:52:14.396Z', overdue: false,
-  acknowledgedBy: null, resolution: null, resolvedOnSpot: false,
+  acknowledgedBy: null, pendingExtension: null, resolution: null, resolvedOnSpot: false,
   createdAt: '2026-11-29T10:52:14.396Z', updatedAt: '2026-11-29T10:52:14.396Z', version: 1,
   timeline: [
     { at: '2026-11-29T10:52:14.396Z', type: 'reported', level: 'grid', actor: 'resident-17', note: null, reason: null },
     { at: '2026-11-29T10:52:14.396Z', type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
   ],
+  allowedActions: [],
 };
 
 const resolvedIncident: IncidentBody = {
@@ -256,6 +279,22 @@ const resolvedIncident: IncidentBody = {
     { at: '2026-11-29T10:52:18.346Z', type: 'escalated', level: 'town', actor: 'hs-09', note: 'Needs the town land office', reason: 'manual' },
     { at: '2026-11-29T10:52:18.773Z', type: 'resolved', level: 'town', actor: 'pt-1', note: 'Town land office set the boundary; both agreed', reason: null },
   ],
+  allowedActions: ['comment'],
+};
+
+const extensionRequested: IncidentBody = {
+  ...reportedIncident,
+  reporter: { name: 'Wang Fang' },
+  updatedAt: '2026-11-29T15:02:40.118Z', version: 2,
+  pendingExtension: { extension: { workingDays: 2 }, by: 'hs-09', at: '2026-11-29T15:02:40.118Z', note: 'Waiting for the village committee to meet' },
+  timeline: [
+    ...reportedIncident.timeline,
+    {
+      at: '2026-11-29T15:02:40.118Z', type: 'extension-requested', level: 'grid', actor: 'hs-09',
+      note: 'Waiting for the village committee to meet', reason: null, extension: { workingDays: 2 },
+    },
+  ],
+  allowedActions: ['acknowledge', 'comment', 'resolve', 'escalate', 'reject', 'approve-extension', 'deny-extension'],
 };
 
 const incidentPage: IncidentPageBody = {
@@ -295,6 +334,7 @@ const conflictProblem: ProblemBody = {
 export const EXAMPLES: Record<string, { schema: z.ZodType; value: unknown; summary: string }> = {
   reportedIncident: { schema: Incident, value: reportedIncident, summary: 'A new incident, open at grid level' },
   resolvedIncident: { schema: Incident, value: resolvedIncident, summary: 'Escalated by the grid leader, resolved by the town' },
+  extensionRequested: { schema: Incident, value: extensionRequested, summary: 'The grid leader asked for two more working days (as the town sees it)' },
   incidentPage: { schema: IncidentPage, value: incidentPage, summary: 'A page with more to come' },
   stats: { schema: Stats, value: stats, summary: 'A town\'s November (Asia/Shanghai)' },
   validationProblem: { schema: Problem, value: validationProblem, summary: 'A schema violation' },
@@ -325,6 +365,14 @@ const REQUEST_EXAMPLES: Record<'ReportBody' | 'ActionBody', Record<string, { sum
     escalate: { summary: 'Escalate to the next level', value: { action: 'escalate', note: 'Needs the town land office' } },
     verify: { summary: 'The reporter confirms', value: { action: 'verify' } },
     reopen: { summary: 'The reporter reopens', value: { action: 'reopen', note: 'The wall is still down' } },
+    requestExtension: {
+      summary: 'The holder asks for more time',
+      value: { action: 'request-extension', note: 'Waiting for the village committee to meet', extension: { workingDays: 2 } },
+    },
+    approveExtension: { summary: 'The level above approves', value: { action: 'approve-extension' } },
+    denyExtension: { summary: 'The level above denies', value: { action: 'deny-extension', note: 'Settle it this week' } },
+    return: { summary: 'The grid leader sends it back: not theirs', value: { action: 'return', note: 'The wall belongs to the next grid' } },
+    reassign: { summary: 'The town dispatches it to another grid', value: { action: 'reassign', gridId: 'heishui-10', note: 'Your grid' } },
   },
 };
 
@@ -482,7 +530,8 @@ export function buildOpenApi(): OpenApiDocument {
       schemas: {
         ...requestSchemas(),
         ...componentSchemas({
-          Incident, TimelineEvent, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow, Health, Problem, FieldError, GatewayMessage,
+          Incident, TimelineEvent, DeadlineSpec, PendingExtension, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow, Health,
+          Problem, FieldError, GatewayMessage,
         }, 'output'),
       },
       examples: Object.fromEntries(Object.entries(EXAMPLES).map(([name, e]) => [name, { summary: e.summary, value: e.value as Json }])),

@@ -13,12 +13,13 @@ import { ReportBody } from './schemas.js';
 
 export const handler = httpHandler({ body: ReportBody }, async (event) =>
   idempotent(event, async () => {
-    const { county } = currentCounty();
+    const { county, jurisdiction } = currentCounty();
     const id = randomUUID();
-    const incident = reportIncident(event.parsed.body, event.caller, county, now(), id);
+    const at = now();
+    const incident = reportIncident(event.parsed.body, event.caller, county, at, id);
     incident.workflow.executionName = executionName(id, 1);
     await incidents().create(incident);
     logger.info('incident reported', { incidentId: id, gridId: incident.gridId, category: incident.category, status: incident.status });
     await startWorkflow(id, incident.workflow.executionName);
-    return json(201, toIncidentView(incident, event.caller), { location: `/incidents/${id}` });
+    return json(201, toIncidentView(incident, event.caller, at, jurisdiction), { location: `/incidents/${id}` });
   }));

@@ -5,7 +5,7 @@
  * sending without documenting it fails those tests.
  */
 import { z } from 'zod';
-import { ALL_LEVELS, EVENT_TYPES, STATUSES } from '#domain/incident.js';
+import { ACTIONS, ALL_LEVELS, EVENT_TYPES, STATUSES } from '#domain/incident.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/);
 /** Every time the API writes is ISO 8601 UTC with a `Z` (Date#toISOString). */
@@ -32,6 +32,20 @@ export const Resolution = z.strictObject({
   at: utc,
 });
 
+/** A deadline or an extension as contract §7 writes it. */
+export const DeadlineSpec = z.union([
+  z.string().meta({ description: 'An ISO 8601 duration of calendar time, e.g. `PT24H`.' }),
+  z.strictObject({ working: z.string().meta({ description: 'Working time in hours and minutes, e.g. `PT4H`.' }) }),
+  z.strictObject({ workingDays: z.number().int().min(1).meta({ description: 'To the close of the Nth working day.' }) }),
+]).meta({ description: 'Calendar time (a duration string), working time (`{working}`) or working days (`{workingDays}`), contract §7.' });
+
+export const PendingExtension = z.strictObject({
+  extension: DeadlineSpec,
+  by: z.string().meta({ description: '`sub` of who asked.' }),
+  at: utc,
+  note: z.string(),
+}).meta({ description: 'A request for more time waiting for the level above (or the county role) to approve or deny it.' });
+
 export const EVENT_REASONS = ['deadline', 'manual', 'approaching', 'overdue', 'verified', 'verification-window'] as const;
 
 export const TimelineEvent = z.strictObject({
@@ -44,6 +58,8 @@ export const TimelineEvent = z.strictObject({
     description: '`escalated`: deadline | manual; `reminded`: approaching (80 % of the deadline) | overdue (at the top level); '
       + '`closed`: verified | verification-window; null otherwise.',
   }),
+  extension: DeadlineSpec.optional().meta({ description: 'On `extension-requested`, `-approved`, `-denied` and `-lapsed`: the extension asked for.' }),
+  fromGridId: id.optional().meta({ description: 'On `returned` and `reassigned`: the grid the incident was in before.' }),
 });
 
 export const Incident = z.strictObject({
@@ -63,12 +79,19 @@ export const Incident = z.strictObject({
   deadline: utc.nullable().meta({ description: 'When the current level\'s deadline passes; null once resolved, closed or rejected.' }),
   overdue: z.boolean().meta({ description: 'The top level missed its deadline. Cleared by `reopen`.' }),
   acknowledgedBy: z.string().nullable().meta({ description: '`sub` of who acknowledged it at the current level; reset when the level changes.' }),
+  pendingExtension: PendingExtension.nullable().meta({
+    description: 'The extension request waiting for a decision, or null. Any change of level or status closes it (`extension-lapsed`).',
+  }),
   resolution: Resolution.nullable(),
   resolvedOnSpot: z.boolean().meta({ description: 'Reported already settled by the grid worker (`resolvedOnSpot` in the report).' }),
   createdAt: utc,
   updatedAt: utc,
   version: z.number().int().min(1).meta({ description: 'Starts at 1 and grows by 1 with every change a reader can see, the workflow\'s included.' }),
   timeline: z.array(TimelineEvent).min(1).meta({ description: 'Oldest first. A new incident already holds `reported` and `assigned`.' }),
+  allowedActions: z.array(z.enum(ACTIONS)).meta({
+    description: 'The actions the caller may take on this incident now, by the same rules `POST /incidents/{id}/actions` enforces '
+      + '(role, level, status, pending request, deadline). A client offers exactly these.',
+  }),
 });
 
 export const IncidentPage = z.strictObject({

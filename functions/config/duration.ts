@@ -3,6 +3,10 @@
  * Years and months are refused: their length depends on the calendar, a deadline must not.
  */
 const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** The ISO 8601 duration syntax parseDuration accepts (it also refuses zero and more than a year). */
+export const DURATION_PATTERN = /^P(?!$)(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
+/** Working time is written in hours and minutes only (contract §7): `PT4H`, `PT1H30M`. */
+export const WORKING_DURATION_PATTERN = /^PT(?=\d)(?:\d+H)?(?:\d+M)?$/;
 
 /** A Standard Step Functions execution (and so any wait inside it) lasts at most a year. */
 export const MAX_DURATION_MS = 365 * 86_400_000;

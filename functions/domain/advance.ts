@@ -7,7 +7,7 @@
  * Each call makes at most one visible change — the most advanced one due — and says which stage to
  * run next and how long to wait before calling again (1 s when more is already due).
  */
-import { deadlineAt, levelDurationMs, reminderAt, verificationDueAt } from './deadlines.js';
+import { addDeadline, deadlineAt, nextOverdueReminderAt, reminderAt, specOf, verificationDueAt } from './deadlines.js';
 import type { Incident, Level } from './incident.js';
 import { isTop } from './ladder.js';
 import { closeIncident, escalateIncident, timelineEvent, withChange } from './lifecycle.js';
@@ -48,13 +48,19 @@ function verificationDue(incident: Incident): Date {
   return verificationDueAt(incident.policy, new Date(incident.resolution?.at ?? incident.updatedAt));
 }
 
+/** 80 % of the way from the level's start to its deadline in force, so an approved extension moves it too. */
 function approachingAt(incident: Incident): Date {
-  return reminderAt(incident.policy, incident.level, new Date(incident.workflow.levelEnteredAt));
+  return reminderAt(incident.policy, incident.level, new Date(incident.workflow.levelEnteredAt), openDeadline(incident));
 }
 
-/** The k-th overdue reminder (k = 1..3) is due k top-level periods after the deadline. */
-function overdueReminderAt(incident: Incident, k: number): Date {
-  return new Date(openDeadline(incident).getTime() + k * levelDurationMs(incident.policy, incident.level));
+/** When the next overdue reminder at the top is due (the record says; older records count from the deadline). */
+function overdueReminderAt(incident: Incident): Date {
+  const due = incident.workflow.overdueReminderDue;
+  if (due !== undefined && due !== null) return new Date(due);
+  let at = openDeadline(incident);
+  const spec = specOf(incident.policy, incident.level);
+  for (let k = 0; k <= incident.workflow.overdueReminders; k++) at = addDeadline(spec, at);
+  return at;
 }
 
 /** The single most advanced change due at `now`, or null. */
@@ -66,7 +72,7 @@ function dueChange(incident: Incident, now: Date): Due | null {
     if (!isTop(incident.policy.ladder, incident.level)) return 'escalate';
     if (!incident.overdue) return 'overdue';
     const k = incident.workflow.overdueReminders + 1;
-    return k <= OVERDUE_REMINDERS && t >= overdueReminderAt(incident, k).getTime() ? 'remind-overdue' : null;
+    return k <= OVERDUE_REMINDERS && t >= overdueReminderAt(incident).getTime() ? 'remind-overdue' : null;
   }
   return !incident.workflow.approachingReminded && t >= approachingAt(incident).getTime() ? 'remind-approaching' : null;
 }
@@ -77,7 +83,7 @@ function nextPoint(incident: Incident): Date | null {
   if (incident.status !== 'open') return null;
   if (incident.overdue && isTop(incident.policy.ladder, incident.level)) {
     const k = incident.workflow.overdueReminders + 1;
-    return k <= OVERDUE_REMINDERS ? overdueReminderAt(incident, k) : null;
+    return k <= OVERDUE_REMINDERS ? overdueReminderAt(incident) : null;
   }
   return incident.workflow.approachingReminded ? openDeadline(incident) : approachingAt(incident);
 }
@@ -105,12 +111,19 @@ function apply(incident: Incident, due: Due, now: Date): { incident: Incident } 
     case 'close':
       return closeIncident(incident, now, 'verification-window', null);
     case 'overdue': {
-      const next = withChange(incident, now, timelineEvent('overdue', level, null, now), { overdue: true });
+      // The first reminder is one period after the deadline, even if that has passed already (an outage): it
+      // then goes out at once, and the next one period after it (nextOverdueReminderAt).
+      const first = addDeadline(specOf(incident.policy, level), openDeadline(incident)).toISOString();
+      const next = withChange(incident, now, timelineEvent('overdue', level, null, now), { overdue: true }, { overdueReminderDue: first });
       return { incident: next };
     }
     case 'remind-overdue': {
       const k = incident.workflow.overdueReminders + 1;
-      const next = withChange(incident, now, timelineEvent('reminded', level, null, now, null, 'overdue'), {}, { overdueReminders: k });
+      const following = k < OVERDUE_REMINDERS ? nextOverdueReminderAt(incident.policy, level, overdueReminderAt(incident), now).toISOString() : null;
+      const next = withChange(
+        incident, now, timelineEvent('reminded', level, null, now, null, 'overdue'), {},
+        { overdueReminders: k, overdueReminderDue: following },
+      );
       return { incident: next };
     }
     case 'remind-approaching': {

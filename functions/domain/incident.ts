@@ -11,14 +11,27 @@ export type Ladder = readonly Level[];
 export const STATUSES = ['open', 'resolved', 'closed', 'rejected'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const ACTIONS = ['acknowledge', 'comment', 'resolve', 'escalate', 'verify', 'reopen', 'reject'] as const;
+export const ACTIONS = [
+  'acknowledge', 'comment', 'resolve', 'escalate', 'verify', 'reopen', 'reject',
+  'request-extension', 'approve-extension', 'deny-extension', 'return', 'reassign',
+] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export const EVENT_TYPES = [
   'reported', 'assigned', 'acknowledged', 'commented', 'escalated', 'reminded',
   'overdue', 'resolved', 'reopened', 'closed', 'rejected',
+  'extension-requested', 'extension-approved', 'extension-denied', 'extension-lapsed', 'returned', 'reassigned',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * A deadline as a county file or an extension request gives it (contract §7): an ISO 8601 duration of
+ * calendar time, working time (`{ working: 'PT4H' }`) or the close of the Nth working day (`{ workingDays: N }`).
+ */
+export type DeadlineSpec = string | { working: string } | { workingDays: number };
+
+/** A request for more time, waiting for the level above (contract §8). */
+export interface PendingExtension { extension: DeadlineSpec; by: string; at: string; note: string }
 
 /** `escalated`: deadline|manual; `reminded`: approaching|overdue; `closed`: verified|verification-window. */
 export type EventReason = 'deadline' | 'manual' | 'approaching' | 'overdue' | 'verified' | 'verification-window';
@@ -32,6 +45,15 @@ export interface TimelineEvent {
   actor: string | null;
   note: string | null;
   reason: EventReason | null;
+  /** §8 extension events: the extension requested. */
+  extension?: DeadlineSpec;
+  /** `returned` and `reassigned`: the grid the incident was in before. */
+  fromGridId?: string;
+  /**
+   * Not shown by the API: the deadline the level works to from this event on, on every event that sets one
+   * (arrival at a level, an approved extension). Messages name it and the stats judge a resolution by it.
+   */
+  deadline?: string;
 }
 
 export interface Location { lat: number; lng: number; address?: string | undefined }
@@ -40,9 +62,9 @@ export interface Resolution { note: string; by: string; level: Level; at: string
 
 /** Deadlines per level and the verification window, frozen on the incident when it is reported. */
 export interface FrozenPolicy {
-  /** ISO 8601 duration per ladder level, e.g. { grid: 'PT24H', town: 'PT48H', city: 'PT72H' }. */
-  deadlines: Partial<Record<Level, string>>;
-  verificationWindow: string;
+  /** Per ladder level, e.g. { grid: 'PT24H', town: { workingDays: 2 }, city: 'PT72H' }. */
+  deadlines: Partial<Record<Level, DeadlineSpec>>;
+  verificationWindow: DeadlineSpec;
   ladder: Level[];
 }
 
@@ -54,6 +76,11 @@ export interface WorkflowState {
   approachingReminded: boolean;
   /** Reminders sent at the top level after the deadline passed (at most 3). */
   overdueReminders: number;
+  /**
+   * When the next overdue reminder at the top is due (null when none is); absent on records older than it,
+   * which count reminders from the deadline.
+   */
+  overdueReminderDue?: string | null;
   /** When the resolved incident closes by itself (resolvedAt + verification window). */
   verificationDue: string | null;
   /** Task token of the waiting workflow stage; answered by supervisor actions. */
@@ -88,6 +115,8 @@ export interface Incident {
   deadline: string | null;
   overdue: boolean;
   acknowledgedBy: string | null;
+  /** A request for more time waiting for a decision (contract §8); absent on records older than it. */
+  pendingExtension?: PendingExtension | null;
   resolution: Resolution | null;
   resolvedOnSpot: boolean;
   createdAt: string;

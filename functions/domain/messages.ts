@@ -4,7 +4,7 @@
  */
 import type { CountyIndex } from '#config/county-index.js';
 import type { Locale } from '#config/names.js';
-import type { Incident, Level } from './incident.js';
+import type { DeadlineSpec, Incident, Level } from './incident.js';
 import type { PendingNotification } from './notifications.js';
 
 export interface MessagePlace { gridName: string; communityName: string; townName: string; categoryName: string }
@@ -34,6 +34,11 @@ const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
     overdue: (_n, l) => `事件已逾期（${l}）`,
     resolved: () => '事件已办结，待核实',
     closed: (n) => n.timelineEvent.reason === 'verified' ? '事件已核实关闭' : '事件核实期满，已自动关闭',
+    'extension-requested': (n) => `${LEVEL_NAMES['zh-CN'][n.timelineEvent.level]}申请延期${extensionText(n.timelineEvent.extension, 'zh-CN')}，请审批`,
+    'extension-approved': (n) => `延期申请已批准（延期${extensionText(n.timelineEvent.extension, 'zh-CN')}）`,
+    'extension-denied': () => '延期申请未获批准，请按原期限办理',
+    returned: (_n, l) => `网格退回事件，请${l}重新派发`,
+    reassigned: () => '事件已改派至本网格办理',
   },
   en: {
     assigned: (_n, l) => `New incident assigned to the ${l}`,
@@ -44,6 +49,11 @@ const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
     overdue: (_n, l) => `Incident overdue at the ${l}`,
     resolved: () => 'Incident resolved, awaiting verification',
     closed: (n) => n.timelineEvent.reason === 'verified' ? 'Incident verified and closed' : 'Incident closed: verification window passed',
+    'extension-requested': (n) => `The ${LEVEL_NAMES.en[n.timelineEvent.level]} asks for ${extensionText(n.timelineEvent.extension, 'en')} more`,
+    'extension-approved': (n) => `Extension of ${extensionText(n.timelineEvent.extension, 'en')} approved`,
+    'extension-denied': () => 'Extension denied: the deadline stands',
+    returned: (_n, l) => `Incident returned by the grid for dispatch by the ${l}`,
+    reassigned: () => 'Incident reassigned to this grid',
   },
 };
 
@@ -64,6 +74,26 @@ export function messagePlace(index: CountyIndex, incident: Pick<Incident, 'gridI
     categoryName: index.nameOf('category', incident.category, locale) ?? incident.category,
   };
 }
+
+const DURATION_PARTS = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** `PT24H` -> "24 hours" / "24小时"; `{ working: 'PT4H' }` -> "4 working hours"; `{ workingDays: 2 }` -> "2 working days". */
+export function extensionText(spec: DeadlineSpec | undefined, locale: 'zh-CN' | 'en'): string {
+  if (spec === undefined) return '';
+  const zh = locale === 'zh-CN';
+  if (typeof spec === 'object' && 'workingDays' in spec) return zh ? `${spec.workingDays}个工作日` : plural(spec.workingDays, 'working day');
+  const iso = typeof spec === 'string' ? spec : spec.working;
+  const m = DURATION_PARTS.exec(iso);
+  if (!m) return iso;
+  const [w, d, h, min, sec] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number];
+  const parts: Array<[number, string, string]> = [[w * 7 + d, '天', 'day'], [h, '小时', 'hour'], [min, '分钟', 'minute'], [sec, '秒', 'second']];
+  const working = typeof spec !== 'string';
+  const text = parts.filter(([v]) => v > 0)
+    .map(([v, cn, en]) => (zh ? `${v}${cn}` : plural(v, working && en === 'hour' ? 'working hour' : en))).join(zh ? '' : ' ');
+  return zh && working ? `${text}工作时间` : text;
+}
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
 export function formatTime(iso: string, ctx: Pick<MessageContext, 'locale' | 'timeZone'>): string {
   return new Intl.DateTimeFormat(ctx.locale, {

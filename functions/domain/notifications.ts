@@ -1,12 +1,19 @@
 /**
  * Notifications derived from the timeline: the timeline is the outbox. Every event past
- * `workflow.notifiedThrough` that contract §5 announces becomes one message per receiving level, with a
+ * `workflow.notifiedThrough` that contract §5 announces becomes one message per receiving level (an extension
+ * decision, a return and a reassignment go to the level now holding it, a request to the level above), with a
  * deterministic id (`<incident>:<event index>:<level>`), so a replay after a crash can be recognised.
  */
-import { parseDuration } from '#config/duration.js';
+import { deadlineAtEvent } from './deadlines.js';
 import type { Incident, Level, TimelineEvent } from './incident.js';
+import { nextLevel } from './ladder.js';
 
-export const NOTIFICATION_EVENTS = ['assigned', 'escalated', 'reminded', 'overdue', 'resolved', 'closed'] as const;
+export { deadlineAtEvent };
+
+export const NOTIFICATION_EVENTS = [
+  'assigned', 'escalated', 'reminded', 'overdue', 'resolved', 'closed',
+  'extension-requested', 'extension-approved', 'extension-denied', 'returned', 'reassigned',
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export interface PendingNotification {
@@ -23,19 +30,6 @@ export interface PendingNotification {
 }
 
 const ANNOUNCED: ReadonlySet<string> = new Set(NOTIFICATION_EVENTS);
-const ENTERS_LEVEL: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reopened']);
-
-/** The deadline of the level the incident held at event `index`: from when it entered that level. */
-export function deadlineAtEvent(incident: Incident, index: number): string | null {
-  for (let j = index; j >= 0; j--) {
-    const e = incident.timeline[j]!;
-    if (ENTERS_LEVEL.has(e.type)) {
-      const iso = incident.policy.deadlines[e.level];
-      return iso ? new Date(Date.parse(e.at) + parseDuration(iso)).toISOString() : null;
-    }
-  }
-  return null;
-}
 
 /** The level held just before event `index` (for an escalation: the level that missed or passed it on). */
 function levelBefore(incident: Incident, index: number): Level {
@@ -60,6 +54,10 @@ export function pendingNotifications(incident: Incident): PendingNotification[] 
       case 'resolved':
       case 'closed':
         add(grid, null); // the reporter's grid hears how it ended
+        break;
+      case 'extension-requested':
+        // The level that decides it; the holder's deadline is what it would move.
+        add(nextLevel(incident.policy.ladder, e.level) ?? e.level, deadlineAtEvent(incident, index));
         break;
       default:
         add(e.level, deadlineAtEvent(incident, index));

@@ -7,7 +7,7 @@ import { announced } from '../helpers/announced.js';
 
 const county: County = domainCounty();
 
-const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
+const ctx = { countyId: 'shouyang', cityId: 'jinzhong', county };
 const who = (role: Role, scope: string, sub = `${role}-${scope}`): Caller => ({ sub, name: 'N', role, scope });
 const resident = who('reporter', 'shouyang', 'resident-1');
 const otherResident = who('reporter', 'shouyang', 'resident-2');
@@ -145,7 +145,7 @@ describe('applyAction: who may act at which level', () => {
 });
 
 describe('applyAction: status validity', () => {
-  const valid: Record<ActionName, string[]> = {
+  const valid: Partial<Record<ActionName, string[]>> = {
     acknowledge: ['open'], comment: ['open', 'resolved'], resolve: ['open'], escalate: ['open'],
     verify: ['resolved'], reopen: ['resolved'], reject: ['open'],
   };
@@ -155,7 +155,7 @@ describe('applyAction: status validity', () => {
       const inc = make();
       expect(inc.status).toBe(status);
       const result = statusOf(() => act(inc, countyRole, { action, note: 'A note.' }, at(5)));
-      expect([status, result]).toEqual([status, valid[action].includes(status) ? 'ok' : 409]);
+      expect([status, result]).toEqual([status, valid[action]!.includes(status) ? 'ok' : 409]);
     }
   });
 });
@@ -198,7 +198,7 @@ describe('applyAction: each action', () => {
     const { incident, notifications } = act(before, leader, { action: 'escalate', note: 'Needs the town.' }, now);
     expect(incident).toMatchObject({ level: 'town', status: 'open', deadline: at(20 + 48).toISOString(), acknowledgedBy: null });
     expect(incident.workflow).toMatchObject({ levelEnteredAt: now.toISOString(), approachingReminded: false });
-    expect(incident.timeline.at(-1)).toEqual({ at: now.toISOString(), type: 'escalated', level: 'town', actor: 'hs-09', note: 'Needs the town.', reason: 'manual' });
+    expect(incident.timeline.at(-1)).toEqual({ at: now.toISOString(), type: 'escalated', level: 'town', actor: 'hs-09', note: 'Needs the town.', reason: 'manual', deadline: at(20 + 48).toISOString() });
     expect(notifications).toEqual([
       { event: 'escalated', level: 'grid', incidentId: 'inc-1', reason: 'manual', at: now.toISOString() },
       { event: 'escalated', level: 'town', incidentId: 'inc-1', reason: 'manual', at: now.toISOString() },
@@ -227,7 +227,7 @@ describe('applyAction: each action', () => {
     const { incident, notifications } = act(resolvedAtTown(), resident, { action: 'reopen', note: 'Still broken.' }, now);
     expect(incident).toMatchObject({ status: 'open', level: 'town', deadline: at(30 + 48).toISOString(), resolution: null, overdue: false, acknowledgedBy: null });
     expect(incident.workflow).toMatchObject({ levelEnteredAt: now.toISOString(), verificationDue: null, overdueReminders: 0, approachingReminded: false });
-    expect(incident.timeline.at(-1)).toEqual({ at: now.toISOString(), type: 'reopened', level: 'town', actor: 'resident-1', note: 'Still broken.', reason: null });
+    expect(incident.timeline.at(-1)).toEqual({ at: now.toISOString(), type: 'reopened', level: 'town', actor: 'resident-1', note: 'Still broken.', reason: null, deadline: at(30 + 48).toISOString() });
     expect(notifications).toEqual([]);
   });
 

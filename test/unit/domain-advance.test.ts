@@ -19,7 +19,7 @@ const countyWith = (deadlines: Record<string, string>, verificationWindow = 'P3D
     communities: [{ id: 'heishui', name: 'Heishui', grids: [{ id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader' } }] }] }],
 });
 const county = countyWith({ grid: 'PT24H', town: 'PT48H', city: 'PT72H' });
-const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
+const ctx = { countyId: 'shouyang', cityId: 'jinzhong', county };
 const resident: Caller = { sub: 'resident-1', name: 'R', role: 'reporter', scope: 'shouyang' };
 const leader: Caller = { sub: 'hs-09', name: 'L', role: 'grid', scope: 'heishui-09' };
 const countyRole: Caller = { sub: 'cty-1', name: 'C', role: 'county', scope: 'shouyang' };
@@ -184,30 +184,41 @@ describe('advance: one step', () => {
     expect(inc).toEqual(snapshot);
   });
 
-  it('resumes after an outage one step per call, with a 1 s wait while more is due', () => {
-    // At the city since hour 72 (deadline 144), nothing sent there; the workflow comes back at hour 1000.
+  it('resumes after an outage with one missed reminder at once, the next one period after it was sent (no burst)', () => {
+    // At the city since hour 72 (deadline 144, period 72 h), nothing sent there; the workflow comes back at hour 1000,
+    // when all three reminders (216, 288, 360) are long overdue.
     const atCity = simulate(report(), at(72)).incident;
     expect(atCity).toMatchObject({ level: 'city', deadline: at(144).toISOString(), overdue: false });
-    const calls: AdvanceResult[] = [];
+    const calls: Array<[number, AdvanceResult]> = [];
     let inc = atCity;
-    for (let i = 0; i < 6; i++) {
-      const r = advance(inc, 'city', at(1000));
-      calls.push(r);
+    for (const hour of [1000, 1000, 1000, 1071.9, 1072, 1072, 1144, 1144]) {
+      const r = advance(inc, 'city', at(hour));
+      calls.push([hour, r]);
       inc = r.incident;
     }
-    expect(calls.map((c) => [c.changed, c.incident.timeline.at(-1)?.type, c.incident.timeline.at(-1)?.reason, c.step.waitSeconds])).toEqual([
-      [true, 'overdue', null, 1],
-      [true, 'reminded', 'overdue', 1],
-      [true, 'reminded', 'overdue', 1],
-      [true, 'reminded', 'overdue', MAX_WAIT_SECONDS],
-      [false, 'reminded', 'overdue', MAX_WAIT_SECONDS],
-      [false, 'reminded', 'overdue', MAX_WAIT_SECONDS],
+    expect(calls.map(([hour, c]) => [hour, c.changed, c.incident.timeline.at(-1)?.type, c.incident.timeline.at(-1)?.reason, c.step.waitSeconds])).toEqual([
+      [1000, true, 'overdue', null, 1],
+      [1000, true, 'reminded', 'overdue', 72 * 3600],
+      [1000, false, 'reminded', 'overdue', 72 * 3600],
+      [1071.9, false, 'reminded', 'overdue', 360],
+      [1072, true, 'reminded', 'overdue', 72 * 3600],
+      [1072, false, 'reminded', 'overdue', 72 * 3600],
+      [1144, true, 'reminded', 'overdue', MAX_WAIT_SECONDS],
+      [1144, false, 'reminded', 'overdue', MAX_WAIT_SECONDS],
     ]);
-    expect(calls.map((c) => c.incident.version)).toEqual([
-      atCity.version + 1, atCity.version + 2, atCity.version + 3, atCity.version + 4, atCity.version + 4, atCity.version + 4,
-    ]);
+    expect(inc.timeline.filter((e) => e.reason === 'overdue').map((e) => e.at)).toEqual([at(1000), at(1072), at(1144)].map((d) => d.toISOString()));
     // The approaching reminder of the city was stale: never sent.
     expect(inc.timeline.filter((e) => e.level === 'city' && e.reason === 'approaching')).toHaveLength(0);
+  });
+
+  it('counts overdue reminders from when the previous one was due, not from when it went out', () => {
+    const atCity = simulate(report(), at(72)).incident;
+    const overdue = advance({ ...atCity, workflow: { ...atCity.workflow, approachingReminded: true } }, 'city', at(144)).incident;
+    // The first reminder goes out 2 s late (a slow Lambda): the second is still due at 144 + 2 × 72 h.
+    const first = advance(overdue, 'city', new Date(at(216).getTime() + 2000));
+    expect(first.incident.timeline.at(-1)).toMatchObject({ type: 'reminded', reason: 'overdue' });
+    expect(first.incident.workflow.overdueReminderDue).toBe(at(288).toISOString());
+    expect(first.step.waitSeconds).toBe(72 * 3600 - 2);
   });
 
   it('after an outage below the top, escalates once: the next level gets its full time', () => {

@@ -25,10 +25,10 @@ describe('deadlines', () => {
   });
 
   it('puts the reminder at 80 % of the level duration', () => {
-    expect(reminderAt(policy, 'grid', t0).getTime()).toBe(t0.getTime() + 19.2 * h);
-    expect(reminderAt(policy, 'city', t0).getTime()).toBe(t0.getTime() + 57.6 * h);
+    expect(reminderAt(policy, 'grid', t0, deadlineAt(policy, 'grid', t0)).getTime()).toBe(t0.getTime() + 19.2 * h);
+    expect(reminderAt(policy, 'city', t0, deadlineAt(policy, 'city', t0)).getTime()).toBe(t0.getTime() + 57.6 * h);
     const short: FrozenPolicy = { ...policy, deadlines: { grid: 'PT30S' } };
-    expect(reminderAt(short, 'grid', t0).getTime()).toBe(t0.getTime() + 24_000);
+    expect(reminderAt(short, 'grid', t0, deadlineAt(short, 'grid', t0)).getTime()).toBe(t0.getTime() + 24_000);
   });
 
   it('refuses a level without a frozen deadline', () => {

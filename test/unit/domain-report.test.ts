@@ -34,10 +34,10 @@ describe('reportIncident', () => {
     });
     expect(inc.timeline).toEqual([
       { at: now.toISOString(), type: 'reported', level: 'grid', actor: 'resident-1', note: null, reason: null },
-      { at: now.toISOString(), type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
+      { at: now.toISOString(), type: 'assigned', level: 'grid', actor: null, note: null, reason: null, deadline: inc.deadline },
     ]);
     expect(inc.workflow).toEqual({
-      levelEnteredAt: now.toISOString(), approachingReminded: false, overdueReminders: 0, verificationDue: null, taskToken: null, executionName: null, notifiedThrough: 0,
+      levelEnteredAt: now.toISOString(), approachingReminded: false, overdueReminders: 0, overdueReminderDue: null, verificationDue: null, taskToken: null, executionName: null, notifiedThrough: 0,
     });
     expect(inc.policy).toEqual({ deadlines: { grid: 'PT24H', town: 'PT48H', city: 'PT72H' }, verificationWindow: 'P3D', ladder: ['grid', 'town', 'city'] });
   });

@@ -16,7 +16,7 @@ const county: County = CountySchema.parse({
   towns: [{ id: 'pingtou', name: 'Pingtou', supervisors: [{ id: 'pt-1', name: 'Town supervisor' }],
     communities: [{ id: 'heishui', name: 'Heishui', grids: [{ id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader' } }] }] }],
 });
-const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
+const ctx = { countyId: 'shouyang', cityId: 'jinzhong', county };
 const who = (role: Role, scope: string, sub = `${role}-${scope}`): Caller => ({ sub, name: 'N', role, scope });
 const resident = who('reporter', 'shouyang', 'resident-1');
 const leader = who('grid', 'heishui-09', 'hs-09');

@@ -8,7 +8,7 @@ import type { Caller, Incident } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
 import { countyIndex } from '#config/county-index.js';
 import { loadCounty } from '#config/county-loader.js';
-import { formatTime, incidentUrl, messagePlace, renderMessage, type MessageContext, type MessagePlace } from '#domain/messages.js';
+import { extensionText, formatTime, incidentUrl, messagePlace, renderMessage, type MessageContext, type MessagePlace } from '#domain/messages.js';
 import { pendingNotifications, type PendingNotification } from '#domain/notifications.js';
 
 const county: County = CountySchema.parse({
@@ -22,7 +22,7 @@ const place: MessagePlace = { gridName: '第九网格', communityName: '黑水�
 const enPlace: MessagePlace = { gridName: 'Grid 9', communityName: 'Heishui Village', townName: 'Pingtou Town', categoryName: 'Neighbour conflict' };
 const zh: MessageContext = { locale: 'zh-CN', timeZone: 'Asia/Shanghai', countyName: '寿阳县', consoleUrl: 'https://gridflow.example.cn/console' };
 const en: MessageContext = { locale: 'en', timeZone: 'Asia/Shanghai', countyName: 'Shouyang County', consoleUrl: 'https://gridflow.example.cn/console' };
-const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
+const ctx = { countyId: 'shouyang', cityId: 'jinzhong', county };
 
 const resident: Caller = { sub: 'resident-1', name: 'R', role: 'reporter', scope: 'shouyang' };
 const leader: Caller = { sub: 'hs-09', name: 'L', role: 'grid', scope: 'heishui-09' };
@@ -186,5 +186,52 @@ describe('names from the county file (counties/shouyang.json gives them in both 
   test('the link is the incident\'s console page, whatever the base ends with', () => {
     expect(incidentUrl('http://localhost:3000/console', 'inc 1')).toBe('http://localhost:3000/console/incidents/inc%201');
     expect(incidentUrl('https://d111.cloudfront.net/console/', 'abc')).toBe('https://d111.cloudfront.net/console/incidents/abc');
+  });
+});
+
+describe('the case flow of contract §8, in both languages', () => {
+  const headline = (n: PendingNotification, incident: Incident, c: MessageContext) => renderMessage(n, incident, c === zh ? place : enPlace, c).message.split('\n')[0];
+
+  test('a request goes to the level above with what is asked and the deadline it would move; the decision to the holder', () => {
+    const before = reported();
+    const requested = applyAction(before, leader, { action: 'request-extension', note: '等村委会开会', extension: 'PT12H' }, at(1), ctx).incident;
+    const request = only(pendingNotifications(requested), 'extension-requested', 'town');
+    expect(headline(request, requested, zh)).toBe('网格申请延期12小时，请审批：邻居因院墙争吵');
+    expect(headline(request, requested, en)).toBe('The grid asks for 12 hours more: 邻居因院墙争吵');
+    expect(renderMessage(request, requested, place, zh).message).toContain('办理期限：2025/03/03 GMT+8 00:07');
+    // The note stays at the grid, like every note above it: it may name people.
+    expect(renderMessage(request, requested, place, zh).message).not.toContain('等村委会开会');
+
+    const approved = applyAction(requested, town, { action: 'approve-extension' }, at(2), ctx).incident;
+    const decision = only(pendingNotifications(approved), 'extension-approved', 'grid');
+    expect(headline(decision, approved, zh)).toBe('延期申请已批准（延期12小时）：邻居因院墙争吵');
+    expect(headline(decision, approved, en)).toBe('Extension of 12 hours approved: 邻居因院墙争吵');
+    expect(renderMessage(decision, approved, place, zh).message).toContain('办理期限：2025/03/03 GMT+8 12:07');
+    const denied = applyAction(requested, town, { action: 'deny-extension', note: '今天办完' }, at(2), ctx).incident;
+    expect(headline(only(pendingNotifications(denied), 'extension-denied', 'grid'), denied, zh)).toBe('延期申请未获批准，请按原期限办理：邻居因院墙争吵');
+  });
+
+  test('a return goes to the town with its deadline, a reassignment to the new grid', () => {
+    const returned = applyAction(reported(), leader, { action: 'return', note: '不属本网格' }, at(1), ctx).incident;
+    const toTown = only(pendingNotifications(returned), 'returned', 'town');
+    expect(headline(toTown, returned, zh)).toBe('网格退回事件，请乡镇（街道）重新派发：邻居因院墙争吵');
+    expect(headline(toTown, returned, en)).toBe('Incident returned by the grid for dispatch by the town: 邻居因院墙争吵');
+    expect(renderMessage(toTown, returned, place, zh).message).toContain('办理期限：2025/03/04 GMT+8 01:07'); // 48 h from 01:07
+    const reassigned = applyAction(returned, town, { action: 'reassign', gridId: 'heishui-09' }, at(2), ctx).incident;
+    const toGrid = only(pendingNotifications(reassigned), 'reassigned', 'grid');
+    expect(headline(toGrid, reassigned, zh)).toBe('事件已改派至本网格办理：邻居因院墙争吵');
+    expect(headline(toGrid, reassigned, en)).toBe('Incident reassigned to this grid: 邻居因院墙争吵');
+  });
+
+  test.each([
+    ['PT24H', '24小时', '24 hours'],
+    ['P1DT12H', '1天12小时', '1 day 12 hours'],
+    [{ working: 'PT4H' }, '4小时工作时间', '4 working hours'],
+    [{ working: 'PT1H30M' }, '1小时30分钟工作时间', '1 working hour 30 minutes'],
+    [{ workingDays: 1 }, '1个工作日', '1 working day'],
+    [{ workingDays: 3 }, '3个工作日', '3 working days'],
+  ] as const)('extension %j reads %s / %s', (spec, cn, english) => {
+    expect(extensionText(spec, 'zh-CN')).toBe(cn);
+    expect(extensionText(spec, 'en')).toBe(english);
   });
 });

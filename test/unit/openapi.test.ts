@@ -128,8 +128,9 @@ describe('request schemas come from the handlers\' zod schemas', () => {
   });
 
   test('the note rule of contract §4 is stated with if/then and found from ActionBody itself', () => {
-    expect(actionsNeedingNote().sort()).toEqual(['comment', 'reject', 'reopen', 'resolve']);
-    expect(schemas().ActionBody.if.properties.action.enum.sort()).toEqual(['comment', 'reject', 'reopen', 'resolve']);
+    const needing = ['comment', 'deny-extension', 'reject', 'reopen', 'request-extension', 'resolve', 'return'];
+    expect(actionsNeedingNote().sort()).toEqual(needing);
+    expect(schemas().ActionBody.if.properties.action.enum.sort()).toEqual(needing);
     expect(schemas().ActionBody.then).toEqual({ required: ['note'] });
   });
 
@@ -171,7 +172,7 @@ describe('response schemas', () => {
 
     const resident: Caller = { sub: 'resident-1', name: 'Wang', role: 'reporter', scope: 'shouyang' };
     const leader: Caller = { sub: 'hs-09', name: 'Zhao', role: 'grid', scope: 'heishui-09' };
-    const ctx = { countyId: 'shouyang', cityId: 'jinzhong' };
+    const ctx = { countyId: 'shouyang', cityId: 'jinzhong', county };
     const t0 = new Date('2026-03-01T00:00:00.000Z');
     const reported = reportIncident({
       category: 'conflict', gridId: 'heishui-09', title: 'Wall', description: 'Dispute',
@@ -179,10 +180,10 @@ describe('response schemas', () => {
     }, resident, county, t0, '0b6f3c4e-8a1d-4f7e-9c2b-5d4a3e2f1a0b');
     const escalated = applyAction(reported, leader, { action: 'escalate', note: 'town please' }, new Date(t0.getTime() + 1000), ctx).incident;
     for (const [incident, caller] of [[reported, resident], [reported, leader], [escalated, leader], [escalated, resident]] as const) {
-      expect(Incident.safeParse(toIncidentView(incident, caller)).error).toBeUndefined();
+      expect(Incident.safeParse(toIncidentView(incident, caller, t0, ctx)).error).toBeUndefined();
     }
     // And the schema is not a rubber stamp: a field the contract does not name fails it.
-    expect(Incident.safeParse({ ...toIncidentView(reported, resident), reportedBy: 'resident-1' }).success).toBe(false);
+    expect(Incident.safeParse({ ...toIncidentView(reported, resident, t0, ctx), reportedBy: 'resident-1' }).success).toBe(false);
     expect(Problem.safeParse({ type: 'x', title: 'x', status: 404 }).success).toBe(false); // detail is required
   });
 });
