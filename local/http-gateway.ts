@@ -59,6 +59,11 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** How the gateway's own errors are rendered; pass the API's renderer so both look the same. */
   renderProblem?: (error: GridflowError) => ProblemResponse;
+  /**
+   * Serves what is not the API on the same port (the console, as a CDN would in the cloud): called
+   * first, resolves true when it answered the request.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
 
 export interface RunningGateway { url: string; port: number; close(): Promise<void> }
@@ -357,6 +362,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const startedAt = Date.now();
     const requestId = randomUUID();
     const method = (req.method ?? 'GET').toUpperCase();
+    if (opts.intercept && await opts.intercept(req, res)) return;
     const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
     const match = matchRoute(opts.routes, method, rawPath);
     res.on('finish', () => logger.debug('request', {

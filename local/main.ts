@@ -45,6 +45,11 @@ async function main(): Promise<void> {
   }
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const dataDir = resolveDataDir(values['data-dir']);
+  // Tests of the runtime that never open the console set GRIDFLOW_CONSOLE_BUILD=skip (a build takes a minute).
+  if (process.env.GRIDFLOW_CONSOLE_BUILD !== 'skip') {
+    const { ensureConsoleBuilt } = await import('./console-build.js');
+    await ensureConsoleBuilt((line) => process.stdout.write(`gridflow: ${line}\n`));
+  }
   const { startLocalCounty } = await import('./runtime.js');
   const started = Date.now();
   const county = await startLocalCounty({
@@ -67,6 +72,7 @@ async function main(): Promise<void> {
   if (!health.ok) throw new Error(`/health answered ${health.status}`);
   process.stdout.write(
     `gridflow: ${localName(county.county.name, county.county.locale)} (${county.county.id}) ready at ${county.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+    `console: ${county.consoleUrl}/ ; ` +
     `data in ${dataDir}; tokens: npm run -s token -- --role grid --scope <gridId>\n`,
   );
 }

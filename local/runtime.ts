@@ -25,6 +25,7 @@ import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } fro
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, renderDefinition } from './stepfunctions/definition.js';
 import { LocalStepFunctions } from './stepfunctions/runner.js';
 import { createLocalVerifier } from './tokens.js';
+import { createConsoleServer } from './console-server.js';
 
 export interface LocalCountyOptions {
   /** County id under counties/ (default `shouyang`), or `configFile`. */
@@ -154,6 +155,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       ...(opts.host ? { host: opts.host } : {}),
       routes: ROUTES.map((r) => ({ method: r.method, path: r.path, auth: r.auth, handler: r.handler })),
       verify: await createLocalVerifier(opts.dataDir),
+      intercept: createConsoleServer({ county, dataDir: opts.dataDir }),
       renderProblem: (error) => {
         const p = problem(error);
         return { statusCode: p.statusCode ?? error.status, headers: (p.headers ?? {}) as Record<string, string>, body: String(p.body ?? '') };

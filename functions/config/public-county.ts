@@ -7,7 +7,7 @@
  */
 import type { Level } from '#domain/incident.js';
 import type { County } from './county-schema.js';
-import type { Locale, LocalizedName } from './names.js';
+import type { Locale, LocalizedName } from './local-name.js';
 
 export interface PublicPlace { id: string; name: LocalizedName }
 export interface PublicGrid extends PublicPlace {}

@@ -42,7 +42,11 @@ export async function spawnCounty(opts: SpawnOptions): Promise<SpawnedCounty> {
   const args = ['--config', opts.configFile, '--data-dir', opts.dataDir, '--port', '0'];
   // jest's NODE_OPTIONS (--experimental-vm-modules) are not the runtime's business.
   const { NODE_OPTIONS: _jestOptions, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = { ...inherited, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN', AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1' };
+  // These tests never open the console: no console build inside their ready timeout.
+  const env: NodeJS.ProcessEnv = {
+    ...inherited, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN', AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+    GRIDFLOW_CONSOLE_BUILD: 'skip',
+  };
   const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
   const child = opts.via === 'npm'
     ? spawn('npm', ['start', '--silent', '--', ...args], { cwd: REPO_ROOT, env, detached: true, stdio })
