@@ -188,7 +188,7 @@ function splitUrl(url: string): { rawPath: string; rawQueryString: string } {
 
 /** Multi-valued headers and parameters are joined with ',' as API Gateway does in payload 2.0. */
 function eventHeaders(req: IncomingMessage): { headers: Record<string, string>; cookies: string[] | undefined } {
-  const headers: Record<string, string> = {};
+  const headers = new Map<string, string>();
   const cookies: string[] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!.toLowerCase();
@@ -198,19 +198,25 @@ function eventHeaders(req: IncomingMessage): { headers: Record<string, string>; 
       cookies.push(...value.split(';').map((c) => c.trim()).filter((c) => c !== ''));
       continue;
     }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    const seen = headers.get(name);
+    headers.set(name, seen === undefined ? value : `${seen},${value}`);
   }
-  return { headers, cookies: cookies.length > 0 ? cookies : undefined };
+  return { headers: Object.fromEntries(headers), cookies: cookies.length > 0 ? cookies : undefined };
 }
 
+/**
+ * Own properties only, as the Lambda runtime's JSON.parse makes them: a parameter named `__proto__` or
+ * `constructor` is a parameter like any other (an assignment to a plain object would drop or merge it).
+ */
 function queryParameters(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === '') return undefined;
-  const params: Record<string, string> = {};
+  const params = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(rawQueryString)) {
     if (k === '') continue;
-    params[k] = k in params ? `${params[k]},${v}` : v;
+    const seen = params.get(k);
+    params.set(k, seen === undefined ? v : `${seen},${v}`);
   }
-  return Object.keys(params).length > 0 ? params : undefined;
+  return params.size > 0 ? Object.fromEntries(params) : undefined;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

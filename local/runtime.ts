@@ -18,7 +18,7 @@ import { ensureTable } from '#storage/create-table.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
-import { startAwsEndpoints, type AwsEndpoints } from './aws-endpoints.js';
+import { startAwsEndpoints, type AwsEndpoints, type PublishRequest } from './aws-endpoints.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { startGateway, type RunningGateway } from './http-gateway.js';
 import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
@@ -51,12 +51,18 @@ export interface LocalCounty {
   county: County;
   stepFunctions: LocalStepFunctions;
   notificationsFile: string;
+  /**
+   * Every Publish the local SNS endpoint accepted, in order, before the notification sink drops repeats:
+   * what SNS would have delivered (the last 100 000).
+   */
+  publishes(): readonly PublishRequest[];
   /** Runs the reconciler now (as the cloud schedule would). */
   reconcile(): Promise<{ checked: number; resumed: string[] }>;
   stop(): Promise<void>;
 }
 
 const REGION = 'us-east-1';
+const PUBLISHES_KEPT = 100_000;
 /** `arn:aws:<service>:local:000000000000`, the local account and region of every local ARN. */
 const localArn = (service: string) => `arn:${LOCAL_PARTITION}:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}`;
 
@@ -126,7 +132,15 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     const topics = new Map<string, Level>(county.ladder.map((l) => [topicArn(l), l]));
     const sink: NotificationSink = createNotificationSink({ dataDir: opts.dataDir, webhooks: county.webhooks, topicLevel: (arn) => topics.get(arn) });
     stoppers.push(() => sink.close());
-    const endpoints: AwsEndpoints = await startAwsEndpoints({ stepFunctions, publish: (m) => sink.publish(m) });
+    const published: PublishRequest[] = [];
+    const endpoints: AwsEndpoints = await startAwsEndpoints({
+      stepFunctions,
+      publish: (m) => {
+        published.push(m);
+        if (published.length > 2 * PUBLISHES_KEPT) published.splice(0, published.length - PUBLISHES_KEPT);
+        return sink.publish(m);
+      },
+    });
     stoppers.push(() => endpoints.close());
 
     Object.assign(process.env, {
@@ -182,6 +196,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       county,
       stepFunctions,
       notificationsFile: join(opts.dataDir, NOTIFICATIONS_FILE),
+      publishes: () => published.slice(-PUBLISHES_KEPT),
       reconcile,
       stop,
     };

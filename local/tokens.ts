@@ -19,6 +19,8 @@ export const LOCAL_AUDIENCE = 'gridflow';
 export const DEFAULT_DATA_DIR = '.gridflow';
 export const SIGNING_KEY_FILE = 'jwt-signing-key.json';
 const ALG = 'ES256';
+/** The JWS algorithm of local tokens. */
+export const SIGNING_ALGORITHM = ALG;
 
 export interface SigningKey {
   privateKey: CryptoKey;

@@ -7,7 +7,7 @@ import { applyAction } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
 import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
-import { httpHandler, json } from '#commons/http.js';
+import { httpHandler, incidentIdOf, json } from '#commons/http.js';
 import { idempotent } from '#commons/idempotency.js';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
@@ -16,7 +16,7 @@ import { ActionBody } from './schemas.js';
 
 export const handler = httpHandler({ body: ActionBody }, async (event) =>
   idempotent(event, async () => {
-    const id = event.pathParameters?.id ?? '';
+    const id = incidentIdOf(event);
     const current = await incidents().get(id);
     if (!current) throw notFound();
     const { county, jurisdiction } = currentCounty();

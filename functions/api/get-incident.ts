@@ -4,11 +4,11 @@ import { canRead } from '#domain/jurisdiction.js';
 import { toIncidentView } from '#domain/view.js';
 import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
-import { httpHandler, json } from '#commons/http.js';
+import { httpHandler, incidentIdOf, json } from '#commons/http.js';
 import { incidents } from '#commons/stores.js';
 
 export const handler = httpHandler({}, async (event) => {
-  const id = event.pathParameters?.id ?? '';
+  const id = incidentIdOf(event);
   const incident = await incidents().get(id);
   const { jurisdiction } = currentCounty();
   if (!incident || !canRead(event.caller, incident, jurisdiction)) throw notFound();

@@ -52,9 +52,13 @@ export function mayActAtLevel(role: Role, level: Level): boolean {
   return rank !== null && rank >= levelRank(level);
 }
 
-/** `verify` and `reopen`: the incident's reporter, the grid leader of its grid and the county role. */
+/**
+ * `verify` and `reopen`: the incident's reporter, the grid leader of its grid and the county role (contract
+ * §3). The reporter is a `reporter` token of the incident's county with the `sub` that reported it: a town
+ * or city supervisor who happens to carry that `sub` is not the reporter.
+ */
 export function mayVerify(caller: Caller, incident: Incident): boolean {
-  return caller.sub === incident.reportedBy
+  return (caller.role === 'reporter' && caller.sub === incident.reportedBy && caller.scope === incident.countyId)
     || (caller.role === 'grid' && caller.scope === incident.gridId)
     || (caller.role === 'county' && caller.scope === incident.countyId);
 }

@@ -5,9 +5,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { REQUEST_TIMEOUTS } from '../commons/timeouts.js';
 import { TABLE_NAME_ENV } from './table-design.js';
 
-export const dynamoDb = new DynamoDBClient({});
+/** With request timeouts (functions/commons/timeouts.ts): a stalled table is an error, not a hung request. */
+export const dynamoDb = new DynamoDBClient({ requestHandler: REQUEST_TIMEOUTS });
 
 /** Shared with clients built elsewhere (tests, local tools) so items marshal the same way. */
 export const translateConfig: TranslateConfig = {

@@ -15,6 +15,8 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
  * request is never overtaken, yet a request that died without abandon() does not block its key for a day.
  */
 export const IN_PROGRESS_LEASE_SECONDS = 300;
+/** URI-encoded keys are ASCII: characters are bytes. Well under DynamoDB's 2,048-byte partition key. */
+const MAX_READABLE_KEY_BYTES = 1024;
 
 export interface StoredResponse {
   statusCode: number;
@@ -47,9 +49,16 @@ const isConditionFailure = (e: unknown): boolean => e instanceof Error && e.name
 export class IdempotencyStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  /** `sub` and `key` are URI-encoded so that no (sub, key) pair can collide with another through '#'. */
+  /**
+   * `sub` and `key` are URI-encoded so that no (sub, key) pair can collide with another through '#'. A pair
+   * whose encoding would not fit a partition key (2,048 bytes; a 255-character subject in Chinese encodes to
+   * 2,295) is stored under its SHA-256 instead, with a prefix no readable key has.
+   */
   static key(sub: string, key: string): Record<string, string> {
-    return { [TABLE_PARTITION_KEY]: `IDEM#${encodeURIComponent(sub)}#${encodeURIComponent(key)}`, [TABLE_SORT_KEY]: 'IDEM' };
+    const readable = `IDEM#${encodeURIComponent(sub)}#${encodeURIComponent(key)}`;
+    const pk = readable.length <= MAX_READABLE_KEY_BYTES ? readable
+      : `IDEMH#${createHash('sha256').update(`${sub}\u0000${key}`).digest('hex')}`;
+    return { [TABLE_PARTITION_KEY]: pk, [TABLE_SORT_KEY]: 'IDEM' };
   }
 
   async begin(sub: string, key: string, requestHash: string, now: Date = clockNow()): Promise<BeginResult> {

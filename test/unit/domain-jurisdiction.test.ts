@@ -96,4 +96,12 @@ describe('acting rights', () => {
     expect(mayVerify(who('town', 'pingtou'), inc)).toBe(false);
     expect(mayVerify(who('city', 'jinzhong'), inc)).toBe(false);
   });
+
+  it("does not take the reporter's sub on a supervisor's or another grid's token for the reporter", () => {
+    const inc = incident();
+    expect(mayVerify(who('town', 'pingtou', 'resident-1'), inc)).toBe(false);
+    expect(mayVerify(who('city', 'jinzhong', 'resident-1'), inc)).toBe(false);
+    expect(mayVerify(who('grid', 'heishui-01', 'resident-1'), inc)).toBe(false);
+    expect(mayVerify(who('reporter', 'yuci', 'resident-1'), inc)).toBe(false);
+  });
 });

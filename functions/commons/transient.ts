@@ -1,0 +1,30 @@
+/**
+ * Which failures of a dependency (DynamoDB, Step Functions, SNS) are passing: the dependency did not answer in
+ * time, could not be reached, was throttled or failed on its side. The API answers them 503/504 with
+ * `Retry-After` (functions/commons/http.ts); the workflow retries them with backoff (functions/workflow/sync.ts
+ * and the state machine's Retry). Everything else is a bug or bad data and must not be retried blindly.
+ */
+export type TransientKind = 'timeout' | 'unavailable';
+
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+const UNAVAILABLE_NAMES = new Set([
+  'ThrottlingException', 'Throttling', 'Throttled', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException', 'LimitExceededException', 'KMSThrottlingException',
+  'InternalServerError', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ETIMEDOUT']);
+
+interface SdkErrorShape { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown }; $retryable?: unknown; cause?: unknown }
+
+/** 'timeout', 'unavailable', or null when the failure is not a passing one. */
+export function transientKind(error: unknown, depth = 0): TransientKind | null {
+  if (typeof error !== 'object' || error === null || depth > 3) return null;
+  const e = error as SdkErrorShape;
+  const name = typeof e.name === 'string' ? e.name : '';
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TIMEOUT_NAMES.has(name) || code === 'ETIMEDOUT') return 'timeout';
+  if (UNAVAILABLE_NAMES.has(name) || NETWORK_CODES.has(code)) return 'unavailable';
+  const status = e.$metadata?.httpStatusCode;
+  if ((typeof status === 'number' && status >= 500) || (e.$retryable !== undefined && e.$retryable !== null)) return 'unavailable';
+  return transientKind(e.cause, depth + 1);
+}
