@@ -10,16 +10,13 @@ import { Link, useLocation, useParams } from 'react-router';
 import { ApiError, call, type ActionBody, type Incident } from '../api/client';
 import { useApp } from '../app-context';
 import { DeadlineText, LoadError, StatusTag, errorText } from '../components/common';
-import { ACTION_NAMES, type ActionName } from '../i18n/messages';
+import type { Messages } from '../i18n/messages';
 import { deadlineState, formatDateTime } from '../lib/format';
 import { useLoad, useNow } from '../lib/hooks';
 import { newKey } from '../lib/keys';
 
-/** The actions of this incident for this caller, as the API computed them (§10 `allowedActions`). */
-function allowedActions(incident: Incident): ActionName[] {
-  const listed = (incident as Incident & { allowedActions?: readonly string[] }).allowedActions ?? [];
-  return listed.filter((a): a is ActionName => (ACTION_NAMES as readonly string[]).includes(a));
-}
+type AllowedAction = Incident['allowedActions'][number];
+type DeadlineSpec = NonNullable<Incident['pendingExtension']>['extension'];
 
 const EXTENSIONS = ['PT4H', 'PT8H', 'PT24H', 'P2D', 'P3D', 'P7D'] as const;
 
@@ -89,7 +86,7 @@ function IncidentDetails({ incident: i }: { incident: Incident }) {
   const now = useNow();
   const when = (iso: string) => formatDateTime(iso, locale, timeZone);
   const state = i.status === 'open' ? deadlineState(i, now, t) : undefined;
-  const pending = (i as Incident & { pendingExtension?: { extension: unknown; by: string; at: string; note?: string | null } | null }).pendingExtension;
+  const pending = i.pendingExtension;
   const facts: [string, ReactNode][] = [
     [t.fieldCategory, names.category(i.category)],
     [t.fieldPlace, names.gridPath(i.gridId)],
@@ -115,7 +112,7 @@ function IncidentDetails({ incident: i }: { incident: Incident }) {
     )]);
   }
   if (i.acknowledgedBy) facts.push([t.fieldAcknowledged, i.acknowledgedBy]);
-  if (pending) facts.push([t.fieldPendingExtension, `${extensionText(pending.extension, t)} · ${pending.by} · ${when(pending.at)}${pending.note ? ` · ${pending.note}` : ''}`]);
+  if (pending) facts.push([t.fieldPendingExtension, `${extensionText(pending.extension, t)} · ${pending.by} · ${when(pending.at)} · ${pending.note}`]);
   if (i.resolution) {
     facts.push([t.fieldResolution, (
       <>
@@ -150,14 +147,9 @@ function IncidentDetails({ incident: i }: { incident: Incident }) {
   );
 }
 
-function extensionText(extension: unknown, t: ReturnType<typeof useApp>['t']): string {
+function extensionText(extension: DeadlineSpec, t: Messages): string {
   if (typeof extension === 'string') return t.extensionChoices[extension] ?? extension;
-  if (extension && typeof extension === 'object') {
-    const e = extension as { working?: string; workingDays?: number };
-    if (typeof e.workingDays === 'number') return t.workingDays(e.workingDays);
-    if (typeof e.working === 'string') return e.working;
-  }
-  return '';
+  return 'workingDays' in extension ? t.workingDays(extension.workingDays) : t.workingTime(extension.working);
 }
 
 function ActionPanel({ incident, onDone, onConflict, onError }: {
@@ -167,32 +159,33 @@ function ActionPanel({ incident, onDone, onConflict, onError }: {
   onError: (text: string) => void;
 }) {
   const { t, api, names } = useApp();
-  const actions = allowedActions(incident);
+  // Exactly what the API says this caller may do now (§10): the console decides nothing itself.
+  const actions: AllowedAction[] = incident.allowedActions;
   const [note, setNote] = useState('');
   const [noteError, setNoteError] = useState<string | null>(null);
   const [extension, setExtension] = useState('');
   const [extensionError, setExtensionError] = useState<string | null>(null);
   const [gridId, setGridId] = useState('');
   const [gridError, setGridError] = useState<string | null>(null);
-  const [busy, setBusy] = useState<ActionName | null>(null);
+  const [busy, setBusy] = useState<AllowedAction | null>(null);
 
   if (actions.length === 0) {
     return <section className="panel" aria-labelledby="actions-title"><h2 id="actions-title">{t.actionsTitle}</h2><p>{t.noActions}</p></section>;
   }
 
-  const act = async (action: ActionName) => {
+  const act = async (action: AllowedAction) => {
     if (busy) return;
     setNoteError(null); setExtensionError(null); setGridError(null);
     if (action === 'request-extension' && !extension) { setExtensionError(t.extensionRequired); return; }
     if (action === 'reassign' && !gridId) { setGridError(t.gridRequired); return; }
     setBusy(action);
-    const body = {
+    const body: ActionBody = {
       action,
       expectedVersion: incident.version,
       ...(note.trim() ? { note: note.trim() } : {}),
       ...(action === 'request-extension' ? { extension } : {}),
       ...(action === 'reassign' ? { gridId } : {}),
-    } as ActionBody;
+    };
     try {
       const updated = await call(api.POST('/incidents/{id}/actions', {
         params: { path: { id: incident.id }, header: { 'Idempotency-Key': newKey() } },
@@ -270,18 +263,17 @@ function Timeline({ incident }: { incident: Incident }) {
       <h2 id="timeline-title">{t.timeline}</h2>
       <ol className="timeline">
         {incident.timeline.map((e, n) => {
-          const extra = e as typeof e & { extension?: unknown; fromGridId?: string };
-          const reason = e.reason ? (t.reasons as Record<string, string>)[e.reason] ?? e.reason : null;
+          const reason = e.reason ? t.reasons[e.reason] : null;
           return (
             <li key={n}>
               <div className="when"><time dateTime={e.at}>{formatDateTime(e.at, locale, timeZone)}</time> · {t.levels[e.level]}</div>
               <div className="what">
-                {(t.events as Record<string, string>)[e.type] ?? e.type}
+                {t.events[e.type]}
                 {reason && <span className="muted"> ({reason})</span>}
               </div>
               <div className="muted">{e.actor ?? t.system}</div>
-              {extra.extension !== undefined && <div>{extensionText(extra.extension, t)}</div>}
-              {extra.fromGridId && <div>{names.gridPath(extra.fromGridId)}</div>}
+              {e.extension !== undefined && <div>{extensionText(e.extension, t)}</div>}
+              {e.fromGridId && <div>{names.gridPath(e.fromGridId)}</div>}
               {e.note && <div className="note">{e.note}</div>}
             </li>
           );

@@ -104,12 +104,14 @@ export function QueuePage() {
     return () => { clearInterval(timer); document.removeEventListener('visibilitychange', onVisible); };
   }, [refresh]);
 
-  const setFilter = (f: Filter, value: string) => setParams((p) => {
+  const setFilter = (f: Filter, value: string) => {
+    // From the address as it is now: two quick changes must not undo each other.
+    const p = new URLSearchParams(window.location.search);
     if (value === '' && !(f === 'status' && defaultStatus(claims.role) !== '')) p.delete(f);
     else p.set(f, value);
     if (f === 'townId') p.delete('gridId');
-    return p;
-  }, { replace: true });
+    setParams(p, { replace: true });
+  };
 
   const [exporting, setExporting] = useState<number | null>(null);
   const [toast, toastHolder] = message.useMessage();
