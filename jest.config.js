@@ -1,5 +1,5 @@
 /** ts-jest ESM preset: middy 5+ and the project are ESM-only. */
-const subpaths = ['domain', 'commons', 'storage', 'config', 'api', 'workflow'];
+const subpaths = ['domain', 'commons', 'storage', 'config', 'api', 'workflow', 'channels'];
 /** @type {import('jest').Config} */
 export default {
   preset: 'ts-jest/presets/default-esm',

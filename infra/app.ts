@@ -1,21 +1,27 @@
 /**
  * The CDK app (cdk.json: `npx tsx infra/app.ts`): one `Gridflow-<countyId>` stack per `counties/*.json` and
  * one `Gridflow-City-<cityId>` stack per city they name, with cdk-nag's AwsSolutions checks on every synth.
- * A county with `deployment.account`/`region` is pinned there; without, its stack is environment-agnostic and
- * deploys wherever the CLI's credentials point.
  *
- * Context (optional): `-c opsEmails=a@x.cn,b@y.cn` subscribes those addresses to every county's ops topic.
+ * Where a county deploys: `deployment.account`/`region` of its file where it pins them, else CDK context
+ * (`-c account=... -c region=...`), else the CLI's environment (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION, set by
+ * `cdk` from the profile), else nowhere in particular (an environment-agnostic stack). The counties of one city
+ * must land in one environment (the city topic is theirs and SNS does not publish across accounts with an AWS
+ * managed key): anything else is a synth error. Every county is checked against the region it will deploy to
+ * (deployment-schema.ts): in a China region everyone who must be told needs a channel that works there.
+ *
+ * Context (optional): `-c opsEmails=a@x.cn,b@y.cn` adds those addresses to every county's ops topic;
+ * `-c snsFilterPoliciesPerTopic=N` after AWS raised that quota for the account (default 200).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, App, Token, type Environment } from 'aws-cdk-lib';
+import { App, Token, type Environment } from 'aws-cdk-lib';
 import { loadAllCounties } from '#config/county-loader.js';
-import type { County } from '#config/county-schema.js';
+import { jsonPath, type County } from '#config/county-schema.js';
+import { deploymentProblems } from '#config/deployment-schema.js';
 import { localName } from '#config/names.js';
 import { CityStack, cityStackName } from './city-stack.js';
 import { CountyStack, type CountyStackProps } from './county-stack.js';
 import { applyNag } from './nag.js';
-import { regionPartition } from './constructs/partition.js';
 
 export const countyStackName = (countyId: string): string => `Gridflow-${countyId}`;
 
@@ -24,27 +30,32 @@ export interface GridflowStacks {
   readonly counties: ReadonlyMap<string, CountyStack>;
 }
 
-export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'consoleUrl'> {
+export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'consoleUrl' | 'snsFilterPoliciesPerTopic'> {
   /** The file bundled as a county's `county.json`. @default counties/<countyId>.json */
   readonly countyFile?: (county: County) => string;
+  /** Account and region for counties whose file does not pin them. @default - environment-agnostic */
+  readonly defaultEnv?: DefaultEnv;
 }
 
-/** The environment a county file pins, or an agnostic one (undefined) when it names neither account nor region. */
-export function countyEnv(county: County): Environment | undefined {
-  const d = county.deployment;
-  if (!d?.account && !d?.region) return undefined;
-  return { ...(d.account ? { account: d.account } : {}), ...(d.region ? { region: d.region } : {}) };
+export interface DefaultEnv { readonly account?: string | undefined; readonly region?: string | undefined }
+
+/** Where a county deploys: what its file pins, else `defaults`; undefined when neither names anything. */
+export function countyEnv(county: County, defaults: DefaultEnv = {}): Environment | undefined {
+  const account = county.deployment?.account ?? defaults.account;
+  const region = county.deployment?.region ?? defaults.region;
+  if (!account && !region) return undefined;
+  return { ...(account ? { account } : {}), ...(region ? { region } : {}) };
 }
 
-/**
- * A city stack lives where its counties live. When they disagree, it goes with the first county (by id)
- * that pins an environment, and the others reach it across environments (see city-stack.ts).
- */
-export function cityEnv(counties: readonly County[]): Environment | undefined {
-  const envs = counties.map(countyEnv);
-  const key = (e: Environment | undefined) => `${e?.account ?? ''}/${e?.region ?? ''}`;
-  if (envs.every((e) => key(e) === key(envs[0]))) return envs[0];
-  return envs.find((e) => e !== undefined);
+const envKey = (e: Environment | undefined) => `${e?.account ?? '(any account)'}/${e?.region ?? '(any region)'}`;
+
+/** The one environment of a city's counties, or a synth error naming where each would go. */
+export function cityEnv(counties: readonly County[], defaults: DefaultEnv = {}): Environment | undefined {
+  const envs = counties.map((c) => countyEnv(c, defaults));
+  if (envs.every((e) => envKey(e) === envKey(envs[0]))) return envs[0];
+  throw new Error(`the counties of city ${counties[0]?.city.id} must deploy to one environment (account and region), but `
+    + `${counties.map((c, i) => `${c.id} -> ${envKey(envs[i])}`).join(', ')}: pin deployment.account/region alike in their files, `
+    + 'or leave them unpinned and pass -c account=... -c region=...');
 }
 
 /** Adds the city and county stacks of `counties` to `app`. */
@@ -54,7 +65,7 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
 
   const cities = new Map<string, CityStack>();
   for (const [cityId, members] of byCity) {
-    const env = cityEnv(members);
+    const env = cityEnv(members, opts.defaultEnv);
     const name = cityStackName(cityId);
     cities.set(cityId, new CityStack(app, name, {
       stackName: name,
@@ -68,8 +79,8 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
   const stacks = new Map<string, CountyStack>();
   for (const county of counties) {
     const city = cities.get(county.city.id)!;
-    const env = countyEnv(county);
-    assertSamePartition(county, env, city);
+    const env = countyEnv(county, opts.defaultEnv);
+    assertReachable(county, env?.region);
     const name = countyStackName(county.id);
     const stack = new CountyStack(app, name, {
       stackName: name,
@@ -81,28 +92,26 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
       ...(opts.apiThrottle ? { apiThrottle: opts.apiThrottle } : {}),
       ...(opts.cognitoFeaturePlan ? { cognitoFeaturePlan: opts.cognitoFeaturePlan } : {}),
       ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}),
+      ...(opts.snsFilterPoliciesPerTopic ? { snsFilterPoliciesPerTopic: opts.snsFilterPoliciesPerTopic } : {}),
       description: `gridflow county ${county.id} (${localName(county.name, 'en')}): incident API, workflow and notifications`,
       terminationProtection: true,
     });
-    // Same environment: the exported topic ARN already orders the deploys. Across environments it must be said.
+    // The exported topic ARN already orders the deploys; said explicitly for `cdk deploy Gridflow-<countyId>`.
     stack.addStackDependency(city, 'county publishes to the city topic');
-    if (stack.environment !== city.environment) {
-      Annotations.of(stack).addWarningV2('gridflow:city-environment', `county ${county.id} (${stack.environment}) publishes to ${city.stackName} `
-        + `in another environment (${city.environment}); pin deployment.account/region of the counties of ${county.city.id} alike unless that is intended`);
-    }
     stacks.set(county.id, stack);
   }
   return { cities, counties: stacks };
 }
 
-/** SNS cannot publish from one partition into another (aws-cn and aws are separate clouds). */
-function assertSamePartition(county: County, env: Environment | undefined, city: CityStack): void {
-  const countyRegion = env?.region;
-  const cityRegion = city.region;
-  if (!countyRegion || Token.isUnresolved(cityRegion)) return;
-  if (regionPartition(countyRegion) !== regionPartition(cityRegion)) {
-    throw new Error(`county ${county.id} (${countyRegion}) and its city stack ${city.stackName} (${cityRegion}) are in different partitions; `
-      + 'give the counties of one city regions of the same partition');
+/**
+ * The file was checked against its own region on load; a county whose region comes from the context or the
+ * CLI is checked here against that region, so a China deploy never synthesizes with people nobody can reach.
+ */
+function assertReachable(county: County, region: string | undefined): void {
+  if (!region || Token.isUnresolved(region) || region === county.deployment?.region) return;
+  const problems = deploymentProblems(county, region);
+  if (problems.length > 0) {
+    throw new Error(`county ${county.id} cannot deploy to ${region}:\n${problems.map((p) => `  ${jsonPath(p.path)}: ${p.message}`).join('\n')}`);
   }
 }
 
@@ -111,9 +120,18 @@ export function buildApp(app: App = new App()): App {
   applyNag(app);
   const counties = loadAllCounties();
   if (counties.length === 0) console.warn('gridflow: no counties/*.json, nothing to synthesize');
-  const ops = app.node.tryGetContext('opsEmails') as string | undefined;
+  const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const ops = context('opsEmails');
   const opsEmails = ops ? ops.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  addGridflowStacks(app, counties, opsEmails ? { opsEmails } : {});
+  const quota = context('snsFilterPoliciesPerTopic');
+  addGridflowStacks(app, counties, {
+    defaultEnv: {
+      account: context('account') ?? process.env.CDK_DEFAULT_ACCOUNT,
+      region: context('region') ?? process.env.CDK_DEFAULT_REGION,
+    },
+    ...(opsEmails ? { opsEmails } : {}),
+    ...(quota ? { snsFilterPoliciesPerTopic: Number(quota) } : {}),
+  });
   return app;
 }
 

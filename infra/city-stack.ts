@@ -1,32 +1,31 @@
 /**
  * `Gridflow-City-<cityId>`: the city-level topic (the top of the default ladder) and the city supervisors'
  * subscriptions, each filtered to the city's counties. The topic admits only its counties: sns:Publish is
- * allowed only to principals of the counties' accounts that carry the tag the county stacks put on their
- * sync role, and explicitly denied to everyone else (even administrators of the same account).
+ * allowed only to principals that carry the tag the county stacks put on their sync role, and explicitly
+ * denied to everyone else (even administrators of the same account).
  *
  * Why a tag and not the sync roles' ARNs: the county stacks import this topic (CDK exports it), so naming
- * their roles here would make the two stacks depend on each other. Accounts and county ids come from the
- * county files, so nothing is copied by hand.
+ * their roles here would make the two stacks depend on each other. County ids come from the county files, so
+ * nothing is copied by hand. The counties of a city share its environment (a synth error otherwise, app.ts).
  *
- * County and city in different accounts or regions: CloudFormation exports do not cross environments, so the
- * topic has a fixed name and its key a fixed alias; a county stack in another environment builds the ARN from
- * the name (CDK does this for a named resource) and matches the key by alias, and this policy admits the
- * county's account. Both must be in one partition (aws-cn and aws cannot publish to each other).
+ * The topic is encrypted with the AWS managed key for SNS (aws/sns), not a customer-managed key: only the
+ * counties' sync roles publish to it (no CloudWatch or EventBridge, which need a key policy naming them),
+ * city-level messages carry no reporter data (messages.ts names the reporter to the grid only), and a
+ * customer-managed key would add $1 a month to every city for no reader it keeps out.
  */
-import { Aws, CfnOutput, Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
 import { localName } from '#config/names.js';
-import { addSubscriptions, encryptedTopic, endpointsOf, notificationKey, warnUnreachable, type PersonSubscription } from './constructs/level-topics.js';
+import { addSubscriptions, encryptedTopic, endpointsOf, warnUnreachable, type PersonSubscription } from './constructs/level-topics.js';
 import { offeredOutsideChina } from './constructs/partition.js';
 
 /** Tag on a county's sync role naming its county; the city topic admits the tag values of its counties. */
 export const CITY_PUBLISHER_TAG = 'gridflow:city-publisher';
 export const cityTopicName = (cityId: string): string => `gridflow-city-${cityId}`;
-export const cityTopicKeyAlias = (cityId: string): string => `alias/gridflow-city-${cityId}`;
 export const cityStackName = (cityId: string): string => `Gridflow-City-${cityId}`;
 
 export interface CityStackProps extends StackProps {
@@ -37,7 +36,8 @@ export interface CityStackProps extends StackProps {
 export class CityStack extends Stack {
   public readonly cityId: string;
   public readonly topic: sns.Topic;
-  public readonly key: kms.Key;
+  /** The AWS managed key of SNS in this account and region. */
+  public readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: CityStackProps) {
     super(scope, id, props);
@@ -49,8 +49,7 @@ export class CityStack extends Stack {
     this.cityId = city.id;
     Tags.of(this).add('gridflow:city', city.id);
 
-    this.key = notificationKey(this, 'Key', `gridflow city ${city.id}: city topic`);
-    this.key.addAlias(cityTopicKeyAlias(city.id));
+    this.key = kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns');
     this.topic = encryptedTopic(this, 'CityTopic', {
       key: this.key,
       displayName: `gridflow ${localName(city.name, 'en')}`,
@@ -58,12 +57,10 @@ export class CityStack extends Stack {
     });
 
     const countyIds = props.counties.map((c) => c.id).sort();
-    // A county without deployment.account deploys where the CLI points; it is expected in the city's account.
-    const accounts = [...new Set(props.counties.map((c) => c.deployment?.account ?? this.account))];
     const publisher = { StringEquals: { [`aws:PrincipalTag/${CITY_PUBLISHER_TAG}`]: countyIds } };
     this.topic.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CountiesOfThisCityPublish',
-      principals: accounts.map((a) => new iam.AccountPrincipal(a)),
+      principals: [new iam.AccountPrincipal(this.account)],
       actions: ['sns:Publish'],
       resources: [this.topic.topicArn],
       conditions: publisher,
@@ -75,27 +72,6 @@ export class CityStack extends Stack {
       actions: ['sns:Publish'],
       resources: [this.topic.topicArn],
       conditions: { StringNotEquals: { [`aws:PrincipalTag/${CITY_PUBLISHER_TAG}`]: countyIds } },
-    }));
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'NoOtherAccountPublishes',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { StringNotEquals: { 'aws:PrincipalAccount': accounts } },
-    }));
-    // The same publishers may use the topic's key, and only through SNS.
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CountiesOfThisCityEncrypt',
-      principals: accounts.map((a) => new iam.AccountPrincipal(a)),
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: {
-          [`aws:PrincipalTag/${CITY_PUBLISHER_TAG}`]: countyIds,
-          'kms:ViaService': Fn.join('', ['sns.', Aws.REGION, '.', Aws.URL_SUFFIX]),
-        },
-      },
     }));
 
     const supervisors = props.counties.flatMap((c) => c.city.supervisors.flatMap((person) =>

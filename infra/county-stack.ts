@@ -1,11 +1,12 @@
 /**
  * `Gridflow-<countyId>`: one county, production-grade on deploy. The HTTP API and its JWT authorizer, the
  * DynamoDB table, the incident workflow (the state machine the local runtime executes too), the level topics
- * and their subscriptions, the reconciler schedule and the ops alarms. Every function gets exactly the table,
- * topic and state machine actions its handler uses.
+ * and their subscriptions, the channel relay, the reconciler schedule, the failure queue and the ops alarms.
+ * Every function gets exactly the table, topic, state machine and secret actions its handler uses (the list
+ * is below, in one place, and test/infra asserts it action by action).
  */
 import { isAbsolute, resolve } from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Tags, type StackProps, Stack } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,20 +16,23 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
+import { RELAYED_CHANNELS } from '#config/deployment-schema.js';
 import { topicEnv } from '#commons/topics.js';
 import type { Level } from '#domain/incident.js';
 import { INDEXES, TABLE_NAME_ENV, type IndexName } from '#storage/table-design.js';
+import type { Channel } from '#config/deployment-schema.js';
 import { IncidentWorkflow } from '#workflows/incident-workflow.js';
 import { OpsAlarms } from './constructs/alarms.js';
 import { GridflowFunction, REPO_ROOT } from './constructs/gridflow-function.js';
 import { CountyHttpApi, type ApiFunctionName, type Throttle } from './constructs/http-api.js';
 import { CountyIdentity } from './constructs/identity.js';
 import { IncidentTable } from './constructs/incident-table.js';
-import { LevelTopics } from './constructs/level-topics.js';
-import { CITY_PUBLISHER_TAG, cityTopicKeyAlias } from './city-stack.js';
-import { acknowledge, acknowledgeWildcards } from './nag.js';
+import { FailureQueue } from './constructs/failures.js';
+import { LevelTopics, notificationKey } from './constructs/level-topics.js';
+import { CITY_PUBLISHER_TAG } from './city-stack.js';
+import { acknowledgeWildcards } from './nag.js';
 
-export type FunctionName = ApiFunctionName | 'sync' | 'await' | 'reconcile';
+export type FunctionName = ApiFunctionName | 'sync' | 'await' | 'reconcile' | 'relay';
 
 /** Handler files, relative to the repository root (also the `gridflow:entry` metadata the local runtime reads). */
 export const HANDLERS: Readonly<Record<FunctionName, string>> = {
@@ -41,6 +45,7 @@ export const HANDLERS: Readonly<Record<FunctionName, string>> = {
   sync: 'functions/workflow/sync.ts',
   await: 'functions/workflow/await.ts',
   reconcile: 'functions/workflow/reconcile.ts',
+  relay: 'functions/channels/relay.ts',
 };
 
 export interface CountyStackProps extends StackProps {
@@ -57,8 +62,10 @@ export interface CountyStackProps extends StackProps {
    * @default - `<API endpoint>/console`
    */
   readonly consoleUrl?: string;
-  /** E-mail addresses subscribed to the ops alarm topic. @default - none */
+  /** E-mail addresses subscribed to the ops alarm topic, besides the county's `deployment.ops.emails`. @default - none */
   readonly opsEmails?: readonly string[];
+  /** Subscriptions with a filter policy SNS allows per topic in this account (raised on request). @default 200 */
+  readonly snsFilterPoliciesPerTopic?: number;
   /** @default 50 requests/s, bursts of 100 */
   readonly apiThrottle?: Throttle;
   /** Feature plan of the county's own user pool (ignored with deployment.identity). @default ESSENTIALS */
@@ -74,8 +81,10 @@ export class CountyStack extends Stack {
   public readonly topics: LevelTopics;
   public readonly api: CountyHttpApi;
   public readonly identity: CountyIdentity;
-  public readonly functions: Readonly<Record<FunctionName, GridflowFunction>>;
+  /** The relay is absent when nobody in the county has a channel. */
+  public readonly functions: Readonly<Record<Exclude<FunctionName, 'relay'>, GridflowFunction>> & { readonly relay?: GridflowFunction };
   public readonly alarms: OpsAlarms;
+  public readonly failures: FailureQueue;
   public readonly reconcileSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: CountyStackProps) {
@@ -89,19 +98,40 @@ export class CountyStack extends Stack {
       ...(props.cognitoFeaturePlan ? { featurePlan: props.cognitoFeaturePlan } : {}),
     });
     this.table = new IncidentTable(this, 'Incidents').table;
-    this.topics = new LevelTopics(this, 'Notifications', { county, cityTopic: props.cityTopic });
+    const key = notificationKey(this, 'NotificationKey', `gridflow ${county.id}: notification topics, ops topic and failure queue`);
+    this.failures = new FailureQueue(this, 'Failures', { countyId: county.id, key });
 
     const countyFile = props.countyFile === undefined ? resolve(REPO_ROOT, 'counties', `${county.id}.json`)
       : isAbsolute(props.countyFile) ? props.countyFile : resolve(REPO_ROOT, props.countyFile);
     const common = { [TABLE_NAME_ENV]: this.table.tableName, COUNTY_ID: county.id, POWERTOOLS_SERVICE_NAME: 'gridflow' };
-    const fn = (name: FunctionName, opts: { memorySize?: number; timeout?: Duration; environment?: Record<string, string> } = {}) =>
-      new GridflowFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`, {
+    const fn = (name: FunctionName, opts: { memorySize?: number; timeout?: Duration; environment?: Record<string, string>; failures?: boolean } = {}) => {
+      const f = new GridflowFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`, {
         entry: HANDLERS[name],
         countyFile,
         ...(opts.memorySize ? { memorySize: opts.memorySize } : {}),
         ...(opts.timeout ? { timeout: opts.timeout } : {}),
+        // Invoked asynchronously (schedule, SNS): after Lambda's two retries the event goes to the failure queue.
+        ...(opts.failures ? { deadLetterQueue: this.failures.queue, retryAttempts: 2 } : {}),
         environment: { ...common, ...opts.environment },
       });
+      // Lambda sends the failed event with the function's own role; the queue is encrypted with the county key.
+      if (opts.failures) f.allowFailureQueue(key);
+      return f;
+    };
+
+    // The channel relay, when anyone has a channel: it reads the secrets the county file names.
+    const channelsOf = (c: County) => [c.city.supervisors, c.supervisors, ...c.towns.map((t) => t.supervisors),
+      ...c.towns.flatMap((t) => t.communities.flatMap((cm) => cm.grids.map((g) => [g.leader])))].flat().flatMap((p) => p.channels ?? []);
+    const channels: Channel[] = channelsOf(county).filter((c) => (RELAYED_CHANNELS as readonly string[]).includes(c.type));
+    const relay = channels.length > 0 ? fn('relay', { timeout: Duration.seconds(30), failures: true }) : undefined;
+    this.topics = new LevelTopics(this, 'Notifications', {
+      county,
+      cityTopic: props.cityTopic,
+      key,
+      deadLetterQueue: this.failures.queue,
+      ...(relay ? { relay } : {}),
+      ...(props.snsFilterPoliciesPerTopic ? { filterPoliciesPerTopic: props.snsFilterPoliciesPerTopic } : {}),
+    });
 
     // Workflow tasks first: the state machine names them, and the API handlers need the state machine.
     const topicArns = Object.fromEntries(Object.entries(this.topics.topics).map(([level, topic]) => [topicEnv(level as Level), topic.topicArn]));
@@ -124,8 +154,8 @@ export class CountyStack extends Stack {
     const stats = fn('stats');
     const health = fn('health', { memorySize: 128, timeout: Duration.seconds(3) });
     // Runs every few minutes; must finish before the next run starts.
-    const reconcile = fn('reconcile', { timeout: Duration.minutes(4), environment: machineEnv });
-    this.functions = { report, getIncident, listIncidents, act, stats, health, sync, await: awaitFn, reconcile };
+    const reconcile = fn('reconcile', { timeout: Duration.minutes(4), environment: machineEnv, failures: true });
+    this.functions = { report, getIncident, listIncidents, act, stats, health, sync, await: awaitFn, reconcile, ...(relay ? { relay } : {}) };
 
     this.api = new CountyHttpApi(this, 'Http', {
       countyId: county.id,
@@ -135,38 +165,45 @@ export class CountyStack extends Stack {
     });
     sync.addEnvironment(CONSOLE_URL_ENV, props.consoleUrl ?? `${this.api.url}/console`);
 
-    // Least privilege, per handler.
-    const allIndexes = Object.keys(INDEXES) as IndexName[];
-    report.grantTable(this.table, 'readwrite');
+    // Least privilege, per handler: exactly what its code sends (test/infra/county-stack.test.ts lists it too).
+    // Idempotency records: GetItem, PutItem, UpdateItem and DeleteItem (a failed request leaves no record).
+    report.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     report.allowStates(['states:StartExecution'], stateMachine);
-    getIncident.grantTable(this.table, 'read');
-    listIncidents.grantTable(this.table, 'read', { indexes: allIndexes });
-    act.grantTable(this.table, 'readwrite');
-    act.allowStates(['states:SendTaskSuccess', 'states:SendTaskFailure'], stateMachine);
+    getIncident.grantTable(this.table, ['GetItem']);
+    listIncidents.grantIndexQuery(this.table, Object.keys(INDEXES) as IndexName[]);
+    act.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    act.allowStates(['states:SendTaskSuccess'], stateMachine);
     // Stats come from the counter items on the table itself (GetItem/Query), no index.
-    stats.grantTable(this.table, 'read');
-    sync.grantTable(this.table, 'readwrite');
+    stats.grantTable(this.table, ['GetItem', 'Query']);
+    sync.grantTable(this.table, ['GetItem', 'UpdateItem']);
     sync.allowPublish(Object.values(this.topics.ownTopics));
     if (this.topics.topics.city) this.allowCityPublish(sync, props.cityTopic);
-    awaitFn.grantTable(this.table, 'readwrite');
+    awaitFn.grantTable(this.table, ['UpdateItem']);
     awaitFn.allowStates(['states:SendTaskSuccess'], stateMachine);
-    reconcile.grantTable(this.table, 'readwrite', { indexes: ['active'] });
-    reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution', 'states:ListExecutions'], stateMachine);
+    reconcile.grantTable(this.table, ['UpdateItem']);
+    reconcile.grantIndexQuery(this.table, ['active']);
+    reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution'], stateMachine);
+    if (relay) {
+      // Delivery claims per notification (conditional Put, Update, Delete) and the incident for SMS parameters.
+      relay.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+      const secrets = [...channels.flatMap((c) => ('secret' in c ? [c.secret] : [])), ...(county.deployment?.sms ? [county.deployment.sms.secret] : [])];
+      relay.grantSecrets(secrets);
+    }
 
     this.reconcileSchedule = new events.Rule(this, 'ReconcileSchedule', {
       description: `gridflow ${county.id}: restart workflows of incidents whose execution is missing`,
       schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(4) })],
+      targets: [new targets.LambdaFunction(reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(4), deadLetterQueue: this.failures.queue })],
     });
+    this.failures.catchExecutionFailures(stateMachine);
 
     this.alarms = new OpsAlarms(this, 'Alarms', {
       countyId: county.id,
-      key: this.topics.key,
-      stateMachine,
-      functions: { ...this.functions, ...(this.identity.claimsFunction ? { claims: this.identity.claimsFunction } : {}) },
+      key,
+      failures: this.failures.queue,
       api: this.api.api,
-      ...(this.topics.webhookDeadLetters ? { deadLetterQueue: this.topics.webhookDeadLetters } : {}),
-      ...(props.opsEmails ? { opsEmails: props.opsEmails } : {}),
+      ...(this.identity.claimsFunction ? { watchedFunctions: { claims: this.identity.claimsFunction } } : {}),
+      opsEmails: [...(county.deployment?.ops?.emails ?? []), ...(props.opsEmails ?? [])],
     });
 
     this.suppressFindings();
@@ -184,30 +221,12 @@ export class CountyStack extends Stack {
   }
 
   /**
-   * sns:Publish on the city topic and the KMS use its encryption needs, from the sync role only. The role
-   * carries the tag the city topic's policy admits (see city-stack.ts). In the same environment the topic and
-   * key ARNs are CDK exports; across accounts or regions the topic ARN comes from the city topic's fixed name
-   * and the key is matched by its alias, because CloudFormation exports do not cross environments.
+   * sns:Publish on the city topic, from the sync role only: the role carries the tag the city topic's policy
+   * admits (city-stack.ts). The topic uses the AWS managed key of SNS, whose policy admits every principal of
+   * the account through SNS, so no KMS statement is needed.
    */
   private allowCityPublish(sync: GridflowFunction, cityTopic: sns.ITopic): void {
-    const cityStack = Stack.of(cityTopic);
-    const sameEnv = cityStack.account === this.account && cityStack.region === this.region;
     sync.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [cityTopic.topicArn] }));
-    const kmsActions = ['kms:Decrypt', 'kms:GenerateDataKey*'];
-    if (sameEnv && cityTopic.masterKey) {
-      sync.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: kmsActions, resources: [cityTopic.masterKey.keyArn] }));
-    } else {
-      const anyKeyThere = this.formatArn({ service: 'kms', account: cityStack.account, region: cityStack.region, resource: 'key', resourceName: '*' });
-      sync.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: kmsActions,
-        resources: [anyKeyThere],
-        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': cityTopicKeyAlias(this.county.city.id) } },
-      }));
-      acknowledgeWildcards(sync.executionRole, { resources: [anyKeyThere] },
-        'Across environments the city key\'s id cannot be imported; the statement is limited by kms:ResourceAliases to the city topic\'s key alias.');
-    }
-    acknowledgeWildcards(sync.executionRole, { actions: ['kms:GenerateDataKey*'] },
-      'Publishing to the KMS-encrypted city topic needs kms:GenerateDataKey* (SNS picks the data-key variant).');
     Tags.of(sync.executionRole).add(CITY_PUBLISHER_TAG, this.county.id);
   }
 
@@ -217,9 +236,5 @@ export class CountyStack extends Stack {
     acknowledgeWildcards(stateMachine, {
       resources: ['*', ...[this.functions.sync, this.functions.await].map((f) => `${f.functionArn}:*`)],
     }, 'Step Functions log delivery and X-Ray actions support no resource-level permissions; <function ARN>:* covers the versions of this stack\'s own sync and await functions.');
-    if (this.topics.webhookDeadLetters) {
-      acknowledge(this.topics.webhookDeadLetters, 'AwsSolutions-SQS3',
-        'This queue is itself the dead-letter queue of the webhook subscriptions (an SNS redrive policy, which cdk-nag does not follow).');
-    }
   }
 }

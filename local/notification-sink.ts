@@ -3,6 +3,9 @@
  * `<dataDir>/notifications.jsonl`, and an HTTP POST of the same object to every config webhook of the
  * message's level whose filter matches its attributes.
  *
+ * When a `relay` is given (the channel relay of functions/channels/relay.ts, as the cloud's SNS subscription
+ * runs it), it is called for every message written, retried like Lambda retries an asynchronous invocation.
+ *
  * A message with a `notificationId` attribute is written and posted once, even when the runtime replays it
  * after a crash: the ids already written are read back from the file at start. (A crash between the write
  * and the POST loses that POST; the file is the record.)
@@ -45,7 +48,12 @@ export interface NotificationSinkOptions {
   logger?: SinkLogger;
   /** Per POST (default 5 s). */
   webhookTimeoutMs?: number;
+  /** Called for every message written (the channel relay); a rejection is retried twice, as Lambda does. */
+  relay?: (record: NotificationRecord) => Promise<unknown>;
 }
+
+const RELAY_ATTEMPTS = 3;
+const RELAY_BACKOFF_MS = 500;
 
 export interface NotificationSink {
   /** Resolves the SNS message id once the line is written; webhooks are posted in the background. */
@@ -104,7 +112,23 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
     }
   };
 
+  const relayWithRetries = async (record: NotificationRecord, relay: NonNullable<NotificationSinkOptions['relay']>) => {
+    for (let attempt = 1; attempt <= RELAY_ATTEMPTS; attempt++) {
+      try {
+        await relay(record);
+        return;
+      } catch (error) {
+        logger.warn('channel relay failed', { notificationId: record.attributes.notificationId, attempt, error: (error as Error).message });
+        if (attempt < RELAY_ATTEMPTS) await new Promise((r) => setTimeout(r, RELAY_BACKOFF_MS * attempt));
+      }
+    }
+  };
+
   const deliver = (record: NotificationRecord) => {
+    if (opts.relay) {
+      const relayed: Promise<void> = relayWithRetries(record, opts.relay).finally(() => deliveries.delete(relayed));
+      deliveries.add(relayed);
+    }
     const body = JSON.stringify(record);
     for (const hook of opts.webhooks) {
       if (hook.level !== record.level || !filterMatches(hook.filter, record.attributes)) continue;

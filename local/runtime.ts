@@ -130,7 +130,12 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     stoppers.push(async () => stepFunctions.shutdown());
     const topicArn = (level: Level) => `${localArn('sns')}:gridflow-${county.id}-${level}`;
     const topics = new Map<string, Level>(county.ladder.map((l) => [topicArn(l), l]));
-    const sink: NotificationSink = createNotificationSink({ dataDir: opts.dataDir, webhooks: county.webhooks, topicLevel: (arn) => topics.get(arn) });
+    // The channel relay runs on every message once the handlers are loaded (below), as its SNS subscription would.
+    let relay: ((message: { message: string; attributes: Record<string, string> }) => Promise<unknown>) | undefined;
+    const sink: NotificationSink = createNotificationSink({
+      dataDir: opts.dataDir, webhooks: county.webhooks, topicLevel: (arn) => topics.get(arn),
+      relay: async (record) => relay?.(record),
+    });
     stoppers.push(() => sink.close());
     const published: PublishRequest[] = [];
     const endpoints: AwsEndpoints = await startAwsEndpoints({
@@ -154,6 +159,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       COUNTY_ID: county.id,
       STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
       CURSOR_SECRET: cursorSecretOf(opts.dataDir),
+      GRIDFLOW_SECRETS_FILE: join(opts.dataDir, 'secrets.json'),
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'gridflow',
       ...Object.fromEntries(county.ladder.map((l) => [topicEnv(l), topicArn(l)])),
     });
@@ -162,6 +168,8 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     const { HANDLERS, ROUTES } = await import('./handlers.js');
     handlers = HANDLERS;
     const { problem } = await import('#commons/http.js');
+    const { relayMessage } = await import('#channels/relay.js');
+    relay = (message) => relayMessage(message, county);
 
     // 4. The API, behind a stand-in for API Gateway and its JWT authorizer.
     const gateway: RunningGateway = await startGateway({

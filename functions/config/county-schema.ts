@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ALL_LEVELS, type Level } from '#domain/incident.js';
 import { parseDuration } from './duration.js';
 import { LOCALES, LocalizedNameSchema } from './names.js';
+import { ChannelsSchema, DeploymentSchema, deploymentProblems } from './deployment-schema.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens');
 const duration = z.string().superRefine((iso, ctx) => {
@@ -19,6 +20,7 @@ export const PersonSchema = z.strictObject({
   name: z.string().min(1),
   email: z.email().optional(),
   phone: z.string().min(3).optional(),
+  channels: ChannelsSchema.optional(),
 });
 
 /** Places and categories carry a name per language (names.ts); people's names are written as they are. */
@@ -47,12 +49,6 @@ export const WebhookSchema = z.strictObject({
     category: z.array(id).optional(),
   }).optional(),
 });
-export const DeploymentSchema = z.strictObject({
-  account: z.string().regex(/^\d{12}$/, 'an AWS account is 12 digits').optional(),
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as cn-north-1').optional(),
-  identity: z.strictObject({ issuer: z.url(), audience: z.string().min(1) }).optional(),
-});
-
 export const CountySchema = z.strictObject({
   id,
   name: placeName,
@@ -70,7 +66,7 @@ export const CountySchema = z.strictObject({
   webhooks: z.array(WebhookSchema).default([]),
   deployment: DeploymentSchema.optional(),
 }).superRefine((county, ctx) => {
-  for (const p of crossFieldProblems(county)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  for (const p of [...crossFieldProblems(county), ...deploymentProblems(county)]) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }, {
   // Run even when a field is malformed, so one load lists every problem of the file, not the first kind.
   when: () => true,

@@ -1,5 +1,6 @@
 /**
- * Every Lambda function of gridflow, with every default in one place: Node.js 24 on arm64, an esbuild-minified
+ * Every Lambda function of gridflow, with every default in one place: Node.js on arm64 (the runtime per
+ * partition, LAMBDA_RUNTIMES below), an esbuild-minified
  * ESM bundle with source maps, X-Ray tracing where the partition offers it, explicit memory and timeout, a log
  * group with retention, and a role that holds nothing until a typed grant helper adds exactly what the handler
  * uses. The `gridflow:entry` metadata on the AWS::Lambda::Function lets the local runtime map the state
@@ -14,12 +15,26 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Charset, NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INDEXES, type IndexName } from '#storage/table-design.js';
-import { acknowledgeWildcards } from '../nag.js';
-import { chinaCondition, partitionOf } from './partition.js';
+import { acknowledge, acknowledgeWildcards } from '../nag.js';
+import { chinaCondition, partitionOf, type PartitionKnowledge } from './partition.js';
+
+/**
+ * The Lambda runtime per partition, from what AWS documents. Outside China: nodejs24.x, the newest Node.js
+ * runtime of the Lambda developer guide (cdk-nag L1 wants the newest). The China regions: nodejs22.x. The
+ * China edition of the guide (docs.amazonaws.cn/lambda/latest/dg/lambda-nodejs.html) lists nodejs24.x too,
+ * but it is the global guide translated, and "Getting Started with AWS in China" (Lambda, feature
+ * differences) says the runtime release dates do not apply to the China regions; nodejs22.x has been there
+ * long enough to be certain. Override with the context `chinaLambdaRuntime` once a China deploy proved 24.
+ */
+export const LAMBDA_RUNTIMES: Readonly<Record<Exclude<PartitionKnowledge, 'unknown'>, lambda.Runtime>> = {
+  other: lambda.Runtime.NODEJS_24_X,
+  china: lambda.Runtime.NODEJS_22_X,
+};
 
 /** The repository root: entries, the lock file and county files are resolved from here. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -30,7 +45,6 @@ export const ENTRY_METADATA = 'gridflow:entry';
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT = Duration.seconds(10);
 
-export type TableAccess = 'read' | 'write' | 'readwrite';
 
 /** Step Functions actions a handler may be granted; each maps to the resource type IAM checks it on. */
 export type StatesAction =
@@ -44,10 +58,12 @@ export type StatesAction =
 
 const ON_EXECUTION: ReadonlySet<StatesAction> = new Set(['states:DescribeExecution', 'states:StopExecution']);
 
-// Item-level actions only: no Scan, no table administration. TransactWriteItems is authorised per item
-// through these same actions, so a transaction needs nothing more.
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/**
+ * Item-level DynamoDB actions a handler may be granted, each by name: no Scan, no table administration.
+ * TransactWriteItems is authorised per item through PutItem/UpdateItem/DeleteItem/ConditionCheckItem, so a
+ * transaction needs nothing more.
+ */
+export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 export interface GridflowFunctionProps
   extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'bundling' | 'role' | 'logGroup' | 'logRetention' | 'handler' | 'tracing' | 'projectRoot' | 'depsLockFilePath'> {
@@ -99,8 +115,8 @@ export class GridflowFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      // Node 24 is the newest Lambda runtime (cdk-nag L1); the code itself also runs on the Node 20 used locally.
-      runtime: lambda.Runtime.NODEJS_24_X,
+      // The code itself also runs on the Node 20 used locally; an agnostic stack picks at deploy time (below).
+      runtime: partition === 'china' ? chinaRuntime(stack) : LAMBDA_RUNTIMES.other,
       architecture: lambda.Architecture.ARM_64,
       memorySize: passThrough.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: passThrough.timeout ?? DEFAULT_TIMEOUT,
@@ -114,7 +130,8 @@ export class GridflowFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        // The oldest runtime any partition runs (LAMBDA_RUNTIMES).
+        target: 'node22',
         platform: 'node',
         mainFields: ['module', 'main'],
         // Some dependencies still call require(); ESM output has none unless we make one.
@@ -144,27 +161,43 @@ export class GridflowFunction extends NodejsFunction {
     if (partition === 'unknown') {
       // An environment-agnostic stack learns its partition only at deploy time.
       cfn.addPropertyOverride('TracingConfig.Mode', Fn.conditionIf(chinaCondition(stack).logicalId, 'PassThrough', 'Active'));
+      cfn.addPropertyOverride('Runtime', Fn.conditionIf(chinaCondition(stack).logicalId, chinaRuntime(stack).name, LAMBDA_RUNTIMES.other.name));
     }
     logGroup.grantWrite(role);
+    if (partition === 'china') {
+      acknowledge(this, 'AwsSolutions-L1', 'The China regions run nodejs22.x by choice: AWS China documentation does not confirm nodejs24.x there (LAMBDA_RUNTIMES).');
+    }
 
     acknowledgeWildcards(role, { resources: ['*'] },
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (the only wildcard of a function role).');
   }
 
+  /** Exactly these item-level actions on the base table (never its indexes: writes go through the table). */
+  grantTable(table: ITable, actions: readonly TableAction[]): void {
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
+  }
+
+  /** dynamodb:Query on the named sparse indexes only. */
+  grantIndexQuery(table: ITable, indexes: readonly IndexName[]): void {
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: indexes.map((i) => `${table.tableArn}/index/${INDEXES[i].name}`),
+    }));
+  }
+
   /**
-   * Item-level access to the table. `read` covers the base table only unless `indexes` names the sparse
-   * indexes the handler queries; `write` never covers indexes (DynamoDB writes through the base table).
+   * secretsmanager:GetSecretValue on secrets named in the county file. Secrets Manager appends six random
+   * characters to a secret's ARN, so each name is matched as `<name>-??????`.
    */
-  grantTable(table: ITable, access: TableAccess, opts: { indexes?: readonly IndexName[] } = {}): void {
-    if (access !== 'write') {
-      this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: READ_ACTIONS,
-        resources: [table.tableArn, ...(opts.indexes ?? []).map((i) => `${table.tableArn}/index/${INDEXES[i].name}`)],
-      }));
-    }
-    if (access !== 'read') {
-      this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: WRITE_ACTIONS, resources: [table.tableArn] }));
-    }
+  grantSecrets(names: readonly string[]): void {
+    if (names.length === 0) return;
+    const stack = Stack.of(this);
+    const arns = [...new Set(names)].sort().map((name) => stack.formatArn({
+      service: 'secretsmanager', resource: 'secret', resourceName: `${name}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: arns }));
+    acknowledgeWildcards(this.executionRole, { resources: arns },
+      'Secrets Manager suffixes every secret ARN with six random characters; "-??????" matches exactly that suffix of each secret the county file names.');
   }
 
   /**
@@ -192,6 +225,13 @@ export class GridflowFunction extends NodejsFunction {
     }
   }
 
+  /** What Lambda needs to put a failed asynchronous event into a KMS-encrypted dead-letter queue (sqs:SendMessage comes with the DLQ). */
+  allowFailureQueue(key: IKey): void {
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: [key.keyArn] }));
+    acknowledgeWildcards(this.executionRole, { actions: ['kms:GenerateDataKey*'] },
+      'Sending to the KMS-encrypted failure queue needs kms:GenerateDataKey* (SQS picks the data-key variant); the statement names only the county key.');
+  }
+
   /** sns:Publish on the topics (and the KMS use their encryption needs, through the topic's own grant). */
   allowPublish(topics: readonly ITopic[]): void {
     for (const topic of topics) topic.grantPublish(this.executionRole);
@@ -200,6 +240,12 @@ export class GridflowFunction extends NodejsFunction {
         'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (SNS picks the data-key variant); the statement names only the topics\' keys.');
     }
   }
+}
+
+/** The China regions' runtime, or the one the context `chinaLambdaRuntime` names. */
+function chinaRuntime(stack: Stack): lambda.Runtime {
+  const name = stack.node.tryGetContext('chinaLambdaRuntime') as string | undefined;
+  return name ? new lambda.Runtime(name, lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }) : LAMBDA_RUNTIMES.china;
 }
 
 /** `functions/x.ts` from an absolute or relative path, with forward slashes on every platform. */

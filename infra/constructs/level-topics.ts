@@ -1,16 +1,27 @@
 /**
  * The notification side of contract §5: one KMS-encrypted, TLS-only SNS topic per ladder level (the city
  * topic belongs to the city stack), a subscription per supervisor filtered on the message attributes to its
- * own jurisdiction, and the county's HTTPS webhooks with a dead-letter queue for failed deliveries.
+ * own jurisdiction, the county's HTTPS webhooks, and the channel relay (WeCom, DingTalk, SMS) subscribed to
+ * every level topic with the jurisdictions of the people it serves; failed deliveries go to the county's
+ * failure queue.
+ *
+ * SNS accepts 200 subscriptions with a filter policy per topic unless AWS raises that quota for the account:
+ * the construct counts them per topic and refuses to synthesize a county past the limit (prop
+ * `filterPoliciesPerTopic`, context `snsFilterPoliciesPerTopic`), naming the topic and the count. The contract
+ * allows one grid topic per town instead (§10); with one grid topic the county stays one topic per level and
+ * the count is known at synth, where the guard costs nothing (README, "SNS filter policies").
  */
 import { createHash } from 'node:crypto';
 import { Annotations, Aws, Duration, NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { County, Person } from '#config/county-schema.js';
+import { RELAYED_CHANNELS } from '#config/deployment-schema.js';
 import { localName } from '#config/names.js';
 import type { Level } from '#domain/incident.js';
 import { guardOutsideChina, offeredOutsideChina } from './partition.js';
@@ -19,21 +30,30 @@ import { guardOutsideChina, offeredOutsideChina } from './partition.js';
 export type FilterAttribute = 'countyId' | 'townId' | 'communityId' | 'gridId' | 'category';
 export type Filter = Partial<Record<FilterAttribute, readonly string[]>>;
 
-/** A KMS key for a stack's topics (and the webhook dead-letter queue), usable by alarms and SNS itself. */
+/** The county's one customer-managed key: its topics and its failure queue, usable by the AWS services that write to them. */
 export function notificationKey(scope: Construct, id: string, description: string): kms.Key {
   const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  // CloudWatch alarms publish to the encrypted ops topic; SNS writes failed webhook deliveries to the
-  // encrypted dead-letter queue. Both act for this account only.
+  // CloudWatch alarms publish to the encrypted ops topic; SNS writes given-up deliveries to the encrypted
+  // failure queue. Both act for this account only.
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AwsServicesOfThisAccount',
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('sns.amazonaws.com')],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     resources: ['*'],
     conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+  }));
+  // EventBridge writes failed executions and undeliverable schedule events to the failure queue. Its KMS
+  // requests carry no aws:SourceAccount/SourceArn, so the condition above would drop them silently; the
+  // queue's own policy (aws:SourceArn of this stack's rules) decides what it may send.
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'EventBridgeToTheFailureQueue',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
   }));
   return key;
 }
@@ -129,29 +149,65 @@ export function subscriptionId(protocol: string, endpoint: string): string {
   return `${protocol}-${createHash('sha256').update(endpoint).digest('hex').slice(0, 10)}`;
 }
 
+/** SNS's default quota of subscriptions with a filter policy per topic. */
+export const DEFAULT_FILTER_POLICIES_PER_TOPIC = 200;
+/** SNS allows at most 150 value combinations in one filter policy. */
+export const MAX_FILTER_VALUES = 150;
+
 export interface LevelTopicsProps {
   readonly county: County;
   /** The city stack's topic: the top of the default ladder. */
   readonly cityTopic: sns.ITopic;
+  /** The county's customer-managed key (notificationKey). */
+  readonly key: kms.IKey;
+  /** Where given-up webhook and relay deliveries go (the county's failure queue). */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The channel relay (functions/channels/relay.ts). @default - none: no channels are delivered */
+  readonly relay?: lambda.IFunction;
+  /** SNS subscriptions with a filter policy a topic may have (raise it after AWS raised the quota). @default 200 */
+  readonly filterPoliciesPerTopic?: number;
 }
+
+/** The relay's filter on a level topic: the jurisdictions of the people it serves there (undefined: nobody). */
+export function relayFilter(county: County, level: Level): Filter | undefined {
+  const relayed = (p: Person) => (p.channels ?? []).some((c) => (RELAYED_CHANNELS as readonly string[]).includes(c.type));
+  const cap = (attribute: FilterAttribute, values: string[]): Filter | undefined => {
+    if (values.length === 0) return undefined;
+    // A longer list is not a valid filter policy: the relay picks the recipients from the message anyway.
+    return values.length <= MAX_FILTER_VALUES ? { [attribute]: values } : { countyId: [county.id] };
+  };
+  switch (level) {
+    case 'grid':
+      return cap('gridId', county.towns.flatMap((t) => t.communities.flatMap((c) => c.grids)).filter((g) => relayed(g.leader)).map((g) => g.id));
+    case 'town':
+      return cap('townId', county.towns.filter((t) => t.supervisors.some(relayed)).map((t) => t.id));
+    case 'county':
+      return county.supervisors.some(relayed) ? { countyId: [county.id] } : undefined;
+    case 'city':
+      return county.city.supervisors.some(relayed) ? { countyId: [county.id] } : undefined;
+  }
+}
+
+const snsFilter = (filter: Filter): Record<string, sns.SubscriptionFilter> =>
+  Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, sns.SubscriptionFilter.stringFilter({ allowlist: [...v] })]));
 
 /** The county's own level topics, its supervisors' subscriptions and its webhooks. */
 export class LevelTopics extends Construct {
-  public readonly key: kms.Key;
+  public readonly key: kms.IKey;
   /** One topic per ladder level; `city` is the city stack's topic when the ladder has it. */
   public readonly topics: Partial<Record<Level, sns.ITopic>>;
   /** The county's own topics (without the city's). */
   public readonly ownTopics: Partial<Record<Level, sns.Topic>>;
   /** The nested stack holding each town's subscriptions (towns whose people have no endpoint have none). */
   public readonly peopleStacks: Readonly<Record<string, NestedStack>>;
-  /** Failed webhook deliveries land here (only when the county has webhooks). */
-  public readonly webhookDeadLetters?: sqs.Queue;
+  /** Subscriptions with a filter policy per own topic (level), as deployed: what the SNS quota counts. */
+  public readonly filterPolicies: Partial<Record<Level, number>>;
 
   constructor(scope: Construct, id: string, props: LevelTopicsProps) {
     super(scope, id);
     const { county } = props;
     const countryCode = county.locale === 'zh-CN' ? '+86' : '+1';
-    this.key = notificationKey(this, 'Key', `gridflow ${county.id}: notification topics and webhook dead letters`);
+    this.key = props.key;
 
     const own: Partial<Record<Level, sns.Topic>> = {};
     for (const level of county.ladder) {
@@ -206,38 +262,59 @@ export class LevelTopics extends Construct {
     this.peopleStacks = people;
     // The county level has no people in the config: it reaches its offices through webhooks.
 
-    if (county.webhooks.length > 0) {
-      this.webhookDeadLetters = new sqs.Queue(this, 'WebhookDeadLetters', {
-        encryption: sqs.QueueEncryption.KMS,
-        encryptionMasterKey: this.key,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
+    const seen = new Set<string>();
+    const webhookCount: Partial<Record<Level, number>> = {};
+    county.webhooks.forEach((hook, i) => {
+      const topic = this.topics[hook.level];
+      if (!topic) throw new Error(`${county.id}: webhooks[${i}] names level "${hook.level}", which is not on the ladder`);
+      if (!hook.url.startsWith('https://')) {
+        throw new Error(`${county.id}: webhooks[${i}] url must be https:// in the cloud (incident data never travels in clear text)`);
+      }
+      const key = `${hook.level} ${hook.url}`;
+      if (seen.has(key)) throw new Error(`${county.id}: webhooks[${i}] repeats ${hook.url} for level ${hook.level}; merge the two filters into one entry`);
+      seen.add(key);
+      webhookCount[hook.level] = (webhookCount[hook.level] ?? 0) + 1;
+      // countyId always: a city-level webhook sits on the city topic that every county of the city publishes to.
+      const filter: Filter = { countyId: [county.id], ...hook.filter };
+      new sns.Subscription(this, `Webhook${i}`, {
+        topic,
+        protocol: sns.SubscriptionProtocol.HTTPS,
+        endpoint: hook.url,
+        filterPolicy: snsFilter(filter),
+        deadLetterQueue: props.deadLetterQueue,
+        deliveryPolicy: {
+          // A county office's endpoint may be down for a while: retry for about an hour before dead-lettering.
+          healthyRetryPolicy: { numRetries: 20, minDelayTarget: Duration.seconds(20), maxDelayTarget: Duration.minutes(10), backoffFunction: sns.BackoffFunction.EXPONENTIAL },
+        },
       });
-      const seen = new Set<string>();
-      county.webhooks.forEach((hook, i) => {
-        const topic = this.topics[hook.level];
-        if (!topic) throw new Error(`${county.id}: webhooks[${i}] names level "${hook.level}", which is not on the ladder`);
-        if (!hook.url.startsWith('https://')) {
-          throw new Error(`${county.id}: webhooks[${i}] url must be https:// in the cloud (incident data never travels in clear text)`);
-        }
-        const key = `${hook.level} ${hook.url}`;
-        if (seen.has(key)) throw new Error(`${county.id}: webhooks[${i}] repeats ${hook.url} for level ${hook.level}; merge the two filters into one entry`);
-        seen.add(key);
-        // countyId always: a city-level webhook sits on the city topic that every county of the city publishes to.
-        const filter: Filter = { countyId: [county.id], ...hook.filter };
-        new sns.Subscription(this, `Webhook${i}`, {
-          topic,
-          protocol: sns.SubscriptionProtocol.HTTPS,
-          endpoint: hook.url,
-          filterPolicy: Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, sns.SubscriptionFilter.stringFilter({ allowlist: [...v] })])),
-          deadLetterQueue: this.webhookDeadLetters,
-          deliveryPolicy: {
-            // A county office's endpoint may be down for a while: retry for about an hour before dead-lettering.
-            healthyRetryPolicy: { numRetries: 20, minDelayTarget: Duration.seconds(20), maxDelayTarget: Duration.minutes(10), backoffFunction: sns.BackoffFunction.EXPONENTIAL },
-          },
-        });
-      });
+    });
+
+    const relayCount: Partial<Record<Level, number>> = {};
+    if (props.relay) {
+      for (const level of county.ladder) {
+        const topic = this.topics[level];
+        const filter = relayFilter(county, level);
+        if (!topic || !filter) continue;
+        relayCount[level] = 1;
+        // The city topic is shared by the city's counties: the relay hears only its own county's messages.
+        const scoped: Filter = level === 'city' ? { countyId: [county.id] } : filter;
+        topic.addSubscription(new subscriptions.LambdaSubscription(props.relay, { filterPolicy: snsFilter(scoped), deadLetterQueue: props.deadLetterQueue }));
+      }
     }
+
+    // The SNS quota counts a topic's subscriptions with a filter policy, all of which are (people, webhooks, relay).
+    const limit = props.filterPoliciesPerTopic ?? DEFAULT_FILTER_POLICIES_PER_TOPIC;
+    const counts: Partial<Record<Level, number>> = {};
+    for (const level of Object.keys(own) as Level[]) {
+      const people = [...perTown.values()].flat().filter((e) => e.level === level).reduce((n, e) => n + e.subscriptions.length, 0);
+      counts[level] = people + (webhookCount[level] ?? 0) + (relayCount[level] ?? 0);
+      if (counts[level]! > limit) {
+        throw new Error(`${county.id}: the ${level} topic would have ${counts[level]} subscriptions with a filter policy, more than SNS allows per topic `
+          + `(${limit}). Ask AWS to raise "Filter policies per topic" for the account, then synthesize with -c snsFilterPoliciesPerTopic=<new quota>; `
+          + 'or reach more people through channels (one relay subscription serves them all)');
+      }
+    }
+    this.filterPolicies = counts;
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { loadAllCounties } from '#config/county-loader.js';
 import { renderDefinition, type CfnTemplate } from '#local/stepfunctions/definition.js';
-import { buildApp, cityEnv, countyEnv } from '#infra/app.js';
+import { buildApp, cityEnv } from '#infra/app.js';
 import { stateMachineDefinitionOf, synthCountyTemplate } from '#infra/synth-county.js';
 import { allTemplates, build, resourcesOf, shouyang, testville, testville4, yuci, type Json } from './support.js';
 
@@ -14,7 +14,7 @@ const appOf = (context: Record<string, unknown> = {}) => {
 };
 
 describe('the CDK app', () => {
-  const { app } = appOf({ opsEmails: 'ops@example.cn, oncall@example.cn' });
+  const { app } = appOf({ opsEmails: 'ops@example.cn, oncall@example.cn', account: '210987654321' });
   const assembly = app.synth();
   const stacks = assembly.stacks;
 
@@ -26,18 +26,30 @@ describe('the CDK app', () => {
     ].sort());
   });
 
-  it('pins a county to deployment.account/region and leaves the others environment-agnostic', () => {
+  it('deploys the demo counties and their city to cn-north-1, the account from the context or the CLI environment', () => {
     const env = (name: string) => assembly.getStackByName(name).environment;
-    expect(env('Gridflow-yuci')).toMatchObject({ account: '123456789012', region: 'cn-north-1' });
-    expect(env('Gridflow-shouyang')).toMatchObject({ account: 'unknown-account', region: 'unknown-region' });
+    for (const name of ['Gridflow-yuci', 'Gridflow-shouyang', 'Gridflow-City-jinzhong']) expect(env(name)).toMatchObject({ account: '210987654321', region: 'cn-north-1' });
   });
 
-  it('subscribes the addresses of the opsEmails context to every ops topic', () => {
+  it('holds no placeholder account in any county file', () => {
+    for (const c of loadAllCounties()) expect({ id: c.id, account: c.deployment?.account }).toEqual({ id: c.id, account: undefined });
+    const text = loadAllCounties().map((c) => JSON.stringify(c)).join('');
+    expect(text).not.toMatch(/123456789012|111111111111/);
+  });
+
+  it('subscribes the county\'s ops contacts and the addresses of the opsEmails context to every ops topic', () => {
     for (const name of ['Gridflow-shouyang', 'Gridflow-yuci']) {
       const subs = resourcesOf(assembly.getStackByName(name).template as Json, 'AWS::SNS::Subscription')
         .map(([, s]) => s.Properties).filter((p) => JSON.stringify(p.TopicArn).includes('AlarmsOpsTopic'));
-      expect(subs.map((p) => p.Endpoint).sort()).toEqual(['oncall@example.cn', 'ops@example.cn']);
+      expect(subs.map((p) => p.Endpoint).sort()).toEqual(['oncall@example.cn', 'ops@example.cn', `ops@${name.slice('Gridflow-'.length)}.example.cn`].sort());
     }
+  });
+
+  it('refuses to synthesize an unpinned county for a China region where someone who must be told has no channel there', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'gridflow-app-test-'));
+    const app = new App({ outdir, analyticsReporting: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => build([testville()], { defaultEnv: { region: 'cn-northwest-1' } })).toThrow(/cannot deploy to cn-northwest-1:\n.*grid leader north-leader-1 has no channel that works in cn-northwest-1/);
+    expect(app).toBeDefined();
   });
 });
 
@@ -55,16 +67,10 @@ describe('every partition', () => {
 });
 
 describe('environments', () => {
-  it('countyEnv: from deployment, or agnostic', () => {
-    expect(countyEnv(yuci())).toEqual({ account: '123456789012', region: 'cn-north-1' });
-    expect(countyEnv(shouyang())).toBeUndefined();
-    expect(countyEnv({ ...shouyang(), deployment: { region: 'cn-northwest-1' } })).toEqual({ region: 'cn-northwest-1' });
-  });
-
-  it('cityEnv: the shared environment, else the first county that pins one', () => {
-    expect(cityEnv([shouyang(), testville()])).toBeUndefined();
-    expect(cityEnv([yuci(), yuci()])).toEqual(countyEnv(yuci()));
-    expect(cityEnv([shouyang(), yuci()])).toEqual(countyEnv(yuci()));
+  it('cityEnv: the one environment of the city\'s counties', () => {
+    expect(cityEnv([testville(), testville()])).toBeUndefined();
+    expect(cityEnv([shouyang(), yuci()])).toEqual({ region: 'cn-north-1' });
+    expect(() => cityEnv([yuci(), testville()])).toThrow(/one environment/);
   });
 });
 

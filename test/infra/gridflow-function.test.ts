@@ -21,9 +21,9 @@ describe('GridflowFunction defaults', () => {
   const { stack, fn } = oneFunction();
   const template = Template.fromStack(stack);
 
-  it('runs Node 24 on arm64 with explicit memory and timeout, source maps on', () => {
+  it('runs Node.js on arm64 (24, or 22 when deployed to China) with explicit memory and timeout, source maps on', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
+      Runtime: { 'Fn::If': ['GridflowIsChinaPartition', 'nodejs22.x', 'nodejs24.x'] },
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 10,
@@ -64,6 +64,14 @@ describe('GridflowFunction by region', () => {
     t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
   });
 
+  it('runs nodejs24.x outside China and nodejs22.x in China (LAMBDA_RUNTIMES), decided at deploy time when agnostic', () => {
+    const runtime = (env?: { region: string; account: string }) => Template.fromStack(oneFunction(env ? { env } : {}).stack).toJSON() as Json;
+    const fnProps = (t: Json) => Object.values(t.Resources as Record<string, Json>).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties;
+    expect(fnProps(runtime({ region: 'eu-west-1', account: '111111111111' })).Runtime).toBe('nodejs24.x');
+    expect(fnProps(runtime({ region: 'cn-north-1', account: '111111111111' })).Runtime).toBe('nodejs22.x');
+    expect(fnProps(runtime()).Runtime).toEqual({ 'Fn::If': ['GridflowIsChinaPartition', 'nodejs22.x', 'nodejs24.x'] });
+  });
+
   it('does not trace in a China region', () => {
     const t = Template.fromStack(oneFunction({ env: { region: 'cn-northwest-1', account: '111111111111' } }).stack);
     t.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
@@ -77,27 +85,36 @@ describe('grant helpers', () => {
   const reader = new GridflowFunction(stack, 'Reader', { entry: 'functions/api/list-incidents.ts' });
   const writer = new GridflowFunction(stack, 'Writer', { entry: 'functions/api/act.ts' });
   const machine = new sfn.StateMachine(stack, 'M', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'P')) });
-  reader.grantTable(table, 'read', { indexes: ['gridOpen', 'active'] });
-  writer.grantTable(table, 'write');
+  reader.grantIndexQuery(table, ['gridOpen', 'active']);
+  writer.grantTable(table, ['PutItem', 'UpdateItem']);
+  writer.grantSecrets(['gridflow/x/wecom-a', 'gridflow/x/wecom-a', 'gridflow/x/sms']);
   writer.allowStates(['states:SendTaskSuccess', 'states:DescribeExecution'], machine);
   const template = Template.fromStack(stack).toJSON() as Json;
   const roleId = (fn: GridflowFunction) => stack.getLogicalId(fn.executionRole.node.defaultChild as never);
   const tableArn = { 'Fn::GetAtt': [stack.getLogicalId(table.node.defaultChild as never), 'Arn'] };
 
-  it('read: item reads on the table and exactly the named indexes, never Scan', () => {
+  it('grantIndexQuery: Query on exactly the named indexes, not on the table', () => {
     const dynamo = statementsOfRole(template, roleId(reader)).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
-    expect(actionsOf(dynamo)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:Query']);
     expect(dynamo[0]!.Resource).toEqual([
-      tableArn,
       { 'Fn::Join': ['', [tableArn, '/index/gridOpen']] },
       { 'Fn::Join': ['', [tableArn, '/index/active']] },
     ]);
   });
 
-  it('write: item writes on the base table only', () => {
+  it('grantTable: exactly the named item actions on the base table only', () => {
     const dynamo = statementsOfRole(template, roleId(writer)).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
-    expect(actionsOf(dynamo)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(dynamo[0]!.Resource).toEqual(tableArn);
+  });
+
+  it('grantSecrets: GetSecretValue on each named secret once, with Secrets Manager\'s six-character suffix', () => {
+    const secrets = statementsOfRole(template, roleId(writer)).filter((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(secrets).toHaveLength(1);
+    const resources = (secrets[0]!.Resource as Json[]).map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(2);
+    expect(resources[0]).toContain(':secret:gridflow/x/sms-??????');
+    expect(resources[1]).toContain(':secret:gridflow/x/wecom-a-??????');
   });
 
   it('allowStates: task answers on the state machine, DescribeExecution on its executions only', () => {
