@@ -75,14 +75,16 @@ const cut = (s: string, n: number) => ([...s].length <= n ? s : `${[...s].slice(
 
 /**
  * The variables of the SMS template (Aliyun limits a variable to 35 characters): `title`, `place`, `level`,
- * `deadline` ("-" without one) and `id`. The templates the county registers use these names.
+ * `deadline` ("-" without one) and `id` (the incident id's first 8 characters). The templates the county registers use these names.
  */
 export async function smsParams(county: County, attributes: Readonly<Record<string, string>>): Promise<Record<string, string>> {
   const index = countyIndex(county);
   const name = (n: Parameters<typeof localName>[0] | undefined, fallback: string) => (n === undefined ? fallback : localName(n, county.locale));
   const level = attributes.level as Level;
   const grid = index.grid(attributes.gridId ?? '');
-  const place = level === 'grid' ? `${name(grid?.communityName, attributes.communityId ?? '')}${name(grid?.gridName, attributes.gridId ?? '')}`
+  const gridName = name(grid?.gridName, attributes.gridId ?? '');
+  const communityName = name(grid?.communityName, attributes.communityId ?? '');
+  const place = level === 'grid' ? (county.locale === 'zh-CN' ? `${communityName}${gridName}` : `${gridName}, ${communityName}`)
     : level === 'town' ? name(grid?.townName, attributes.townId ?? '')
       : name(county.name, county.id);
   const incident = attributes.incidentId ? await incidents().get(attributes.incidentId) : null;
@@ -98,7 +100,8 @@ export async function smsParams(county: County, attributes: Readonly<Record<stri
     place: cut(place, 20),
     level: LEVELS.includes(level) ? level : '',
     deadline: deadline ? formatTime(deadline, county).slice(0, 35) : '-',
-    id: cut(attributes.incidentId ?? '', 35),
+    // A short reference (the UUID's first block): 36 characters would pass Aliyun's 35-character limit.
+    id: (attributes.incidentId ?? '').slice(0, 8),
   };
 }
 
