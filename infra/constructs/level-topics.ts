@@ -102,7 +102,7 @@ export function endpointsOf(entries: readonly PersonSubscription[], opts: { sms:
     const phone = e.person.phone && opts.sms ? toE164(e.person.phone, opts.defaultCountryCode) : undefined;
     if (e.person.email) add(sns.SubscriptionProtocol.EMAIL, e.person.email, e);
     if (phone) add(sns.SubscriptionProtocol.SMS, phone, e);
-    if (!e.person.email && !phone) unreachable.add(e.person.id);
+    if (!e.person.email && !phone && (e.person.channels ?? []).length === 0) unreachable.add(e.person.id);
   }
   return { subscriptions: [...byEndpoint.values()], unreachable: [...unreachable] };
 }
@@ -124,7 +124,7 @@ export function addSubscriptions(scope: Construct, topic: sns.ITopic, idPrefix: 
 export function warnUnreachable(scope: Construct, who: string, unreachable: readonly string[], sms: boolean): void {
   if (unreachable.length === 0) return;
   Annotations.of(scope).addWarningV2('gridflow:unreachable', `${unreachable.length} ${who} (${unreachable.slice(0, 5).join(', ')}${unreachable.length > 5 ? ', ...' : ''}) `
-    + `have no e-mail${sms ? ' and no valid phone' : ', and SMS is not offered here'}: they get no notification (use webhooks to reach them)`);
+    + `have no e-mail${sms ? ' and no valid phone' : ', and SMS is not offered here'}: they get no notification (give them a channel, or a webhook of their level)`);
 }
 
 /** CloudFormation holds at most 500 resources per stack; a town's people must fit in its nested stack. */
