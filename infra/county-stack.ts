@@ -5,8 +5,10 @@
  * Every function gets exactly the table, topic, state machine and secret actions its handler uses (the list
  * is below, in one place, and test/infra asserts it action by action).
  */
-import { isAbsolute, resolve } from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, Tags, type StackProps, Stack } from 'aws-cdk-lib';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { CfnOutput, Duration, Tags, type StackProps, Stack } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,7 +19,9 @@ import type { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { RELAYED_CHANNELS } from '#config/deployment-schema.js';
+import { redactCounty } from '#config/redact.js';
 import { topicEnv } from '#commons/topics.js';
+import { CURSOR_KEY_PARAMETER_ENV } from '#commons/cursor-key.js';
 import type { Level } from '#domain/incident.js';
 import { INDEXES, TABLE_NAME_ENV, type IndexName } from '#storage/table-design.js';
 import type { Channel } from '#config/deployment-schema.js';
@@ -85,6 +89,8 @@ export class CountyStack extends Stack {
   public readonly functions: Readonly<Record<Exclude<FunctionName, 'relay'>, GridflowFunction>> & { readonly relay?: GridflowFunction };
   public readonly alarms: OpsAlarms;
   public readonly failures: FailureQueue;
+  /** The county file bundled with the relay (`full`) and with every other function (`redacted`). */
+  public readonly countyFiles: { readonly full: string; readonly redacted: string };
   public readonly reconcileSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: CountyStackProps) {
@@ -103,11 +109,16 @@ export class CountyStack extends Stack {
 
     const countyFile = props.countyFile === undefined ? resolve(REPO_ROOT, 'counties', `${county.id}.json`)
       : isAbsolute(props.countyFile) ? props.countyFile : resolve(REPO_ROOT, props.countyFile);
+    // Contact data (names, phones, e-mails, channels) only where it is needed: the relay gets the full file,
+    // every other function a redacted one (functions/config/redact.ts), written for this synth.
+    const redactedFile = join(mkdtempSync(join(tmpdir(), 'gridflow-redacted-')), `${county.id}.json`);
+    writeFileSync(redactedFile, JSON.stringify(redactCounty(county), null, 2));
+    this.countyFiles = { full: countyFile, redacted: redactedFile };
     const common = { [TABLE_NAME_ENV]: this.table.tableName, COUNTY_ID: county.id, POWERTOOLS_SERVICE_NAME: 'gridflow' };
     const fn = (name: FunctionName, opts: { memorySize?: number; timeout?: Duration; environment?: Record<string, string>; failures?: boolean } = {}) => {
       const f = new GridflowFunction(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`, {
         entry: HANDLERS[name],
-        countyFile,
+        countyFile: name === 'relay' ? countyFile : redactedFile,
         ...(opts.memorySize ? { memorySize: opts.memorySize } : {}),
         ...(opts.timeout ? { timeout: opts.timeout } : {}),
         // Invoked asynchronously (schedule, SNS): after Lambda's two retries the event goes to the failure queue.
@@ -143,13 +154,9 @@ export class CountyStack extends Stack {
 
     const report = fn('report', { environment: machineEnv });
     const getIncident = fn('getIncident');
-    const listIncidents = fn('listIncidents', {
-      environment: {
-        // An anti-tamper key for paging cursors (a forged cursor is a 400), not an authorisation secret: it only
-        // has to be stable for the stack's life and unknown outside the account; the stack id's UUID is both.
-        CURSOR_SECRET: Fn.select(2, Fn.split('/', Aws.STACK_ID)),
-      },
-    });
+    // The cursor-signing key: an SSM SecureString the list function generates on first use (cursor-key.ts).
+    const cursorKeyParameter = `/gridflow/${county.id}/cursor-key`;
+    const listIncidents = fn('listIncidents', { environment: { [CURSOR_KEY_PARAMETER_ENV]: cursorKeyParameter } });
     const act = fn('act');
     const stats = fn('stats');
     const health = fn('health', { memorySize: 128, timeout: Duration.seconds(3) });
@@ -171,6 +178,10 @@ export class CountyStack extends Stack {
     report.allowStates(['states:StartExecution'], stateMachine);
     getIncident.grantTable(this.table, ['GetItem']);
     listIncidents.grantIndexQuery(this.table, Object.keys(INDEXES) as IndexName[]);
+    listIncidents.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: cursorKeyParameter.slice(1) })],
+    }));
     act.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     act.allowStates(['states:SendTaskSuccess'], stateMachine);
     // Stats come from the counter items on the table itself (GetItem/Query), no index.

@@ -1,6 +1,7 @@
 /** GET /incidents — incidents in the caller's jurisdiction, filtered, paged with an opaque signed cursor. */
 import { toIncidentView } from '#domain/view.js';
-import { cursorBinding, cursorSecret, decodeCursor, encodeCursor } from '#storage/cursor.js';
+import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
+import { cursorKey } from '#commons/cursor-key.js';
 import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
@@ -14,12 +15,13 @@ export const handler = httpHandler({ query: ListQuery }, async (event) => {
   const plan = planList(event.caller, query, index, jurisdiction);
   // The cursor is bound to the caller and the query, so it cannot be replayed against another one.
   const binding = `${event.caller.sub}|${cursorBinding(plan ?? { index: 'none', partition: '' })}`;
-  const startKey = query.cursor ? decodeCursor(query.cursor, binding, cursorSecret()) : undefined;
+  const key = await cursorKey();
+  const startKey = query.cursor ? decodeCursor(query.cursor, binding, key) : undefined;
   if (!plan) return json(200, { items: [], nextCursor: null });
   const page = await incidents().list({ ...plan, limit: query.limit, ...(startKey ? { startKey } : {}) });
   const at = now();
   return json(200, {
     items: page.items.map((i) => toIncidentView(i, event.caller, at, jurisdiction)),
-    nextCursor: page.lastKey ? encodeCursor(page.lastKey, binding, cursorSecret()) : null,
+    nextCursor: page.lastKey ? encodeCursor(page.lastKey, binding, key) : null,
   });
 });

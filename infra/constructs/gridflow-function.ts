@@ -88,6 +88,8 @@ export interface GridflowFunctionProps
 export class GridflowFunction extends NodejsFunction {
   /** The handler file, relative to the repository root (also the `gridflow:entry` metadata). */
   public readonly entryPath: string;
+  /** The county file copied next to the bundle as county.json (absolute), if any. */
+  public readonly countyFile?: string;
   /** The execution role: holds only its own log group until a grant helper adds more. */
   public readonly executionRole: iam.Role;
   private statesPolicy?: iam.Policy;
@@ -156,6 +158,7 @@ export class GridflowFunction extends NodejsFunction {
 
     this.entryPath = entryPath;
     this.executionRole = role;
+    if (countyFile) this.countyFile = countyFile;
     const cfn = this.node.defaultChild as lambda.CfnFunction;
     cfn.addMetadata(ENTRY_METADATA, entryPath);
     if (partition === 'unknown') {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { redactCounty } from '#config/redact.js';
 import { INDEXES } from '#storage/table-design.js';
 import { createTableInput } from '#storage/create-table.js';
 import { HANDLERS, type FunctionName } from '#infra/county-stack.js';
@@ -131,6 +133,11 @@ describe('functions', () => {
       CONSOLE_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] }, '/console']] },
     });
     expect(env('sync').TOPIC_ARN_COUNTY).toBeUndefined();
+    // The cursor key is an SSM SecureString named here, never derived from anything in the template.
+    expect(env('listIncidents').CURSOR_KEY_PARAMETER).toBe('/gridflow/shouyang/cursor-key');
+    expect(env('listIncidents').CURSOR_SECRET).toBeUndefined();
+    const ssm = statements('listIncidents').find((st) => JSON.stringify(st.Action).includes('ssm:'))!;
+    expect(JSON.stringify(ssm.Resource)).toContain(':parameter/gridflow/shouyang/cursor-key"');
   });
 
   it('grants each function exactly the actions its handler sends, and nothing else', () => {
@@ -138,7 +145,8 @@ describe('functions', () => {
       // Idempotency records (Get/Put/Update/Delete), the incident and its counters (Put/Update in a transaction).
       report: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:StartExecution'],
       getIncident: ['dynamodb:GetItem'],
-      listIncidents: ['dynamodb:Query'],
+      // The cursor key: read, or generated on first use (commons/cursor-key.ts).
+      listIncidents: ['dynamodb:Query', 'ssm:GetParameter', 'ssm:PutParameter'],
       act: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess'],
       stats: ['dynamodb:GetItem', 'dynamodb:Query'],
       health: [],
@@ -170,6 +178,17 @@ describe('functions', () => {
       for (const c of p.channels ?? []) if ('secret' in c) expected.add(c.secret);
     }
     expect(names).toEqual([...expected].sort());
+  });
+
+  it('bundles the full county file (names, phones, channels) with the relay only, a redacted one with every other function', () => {
+    const full = JSON.parse(readFileSync(stack.countyFiles.full, 'utf8')) as Json;
+    const redacted = readFileSync(stack.countyFiles.redacted, 'utf8');
+    expect(JSON.stringify(full)).toContain(county.towns[0]!.communities[0]!.grids[0]!.leader.phone);
+    expect(redacted).not.toContain(county.towns[0]!.communities[0]!.grids[0]!.leader.phone);
+    expect(JSON.parse(redacted)).toEqual(JSON.parse(JSON.stringify(redactCounty(county))));
+    for (const name of Object.keys(HANDLERS) as FunctionName[]) {
+      expect({ name, file: fnOf(name).countyFile }).toEqual({ name, file: name === 'relay' ? stack.countyFiles.full : stack.countyFiles.redacted });
+    }
   });
 
   it('reads indexes only where a handler queries them', () => {
