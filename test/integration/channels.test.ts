@@ -126,14 +126,19 @@ test('a grid leader hears by SMS and WeCom, the town\'s DingTalk group once per 
   })).body as { id: string };
   // The grid deadline of the fixture is seconds long: the incident climbs to the town.
   await t.waitFor(created.id, reporter, (i: { level: string }) => i.level === 'town', 30_000);
-  const lines = await until('the town\'s escalation message', () => {
+  await until('the town\'s escalation message', () => t.notifications()
+    .some((l) => l.attributes.incidentId === created.id && l.attributes.level === 'town' && l.attributes.event === 'escalated'));
+  // The incident may climb further meanwhile: wait until every message published so far has been delivered.
+  const withTemplates = ['assigned', 'escalated'];
+  const count = (platform: Accepted['platform']) => accepted.filter((a) => a.platform === platform).length;
+  const { lines, gridMessages, townMessages } = await until('every channel delivery of every message so far', () => {
     const mine = t.notifications().filter((l) => l.attributes.incidentId === created.id);
-    return mine.some((l) => l.attributes.level === 'town' && l.attributes.event === 'escalated') && mine;
-  });
-  const gridMessages = lines.filter((l) => l.attributes.level === 'grid');
-  const townMessages = lines.filter((l) => l.attributes.level === 'town');
-  await until('every channel delivery', () => accepted.filter((a) => a.platform === 'dingtalk').length >= townMessages.length
-    && accepted.filter((a) => a.platform === 'wecom').length >= gridMessages.length && accepted.filter((a) => a.platform === 'sms').length >= 2, 20_000);
+    const grid = mine.filter((l) => l.attributes.level === 'grid');
+    const town = mine.filter((l) => l.attributes.level === 'town');
+    const done = count('wecom') === grid.length && count('dingtalk') === town.length
+      && count('sms') === grid.filter((l) => withTemplates.includes(l.attributes.event!)).length;
+    return done && { lines: mine, gridMessages: grid, townMessages: town };
+  }, 30_000);
 
   // WeCom: one markdown post per grid-level message, the message's own text with a bold headline and a link.
   const wecom = accepted.filter((a) => a.platform === 'wecom');
@@ -152,7 +157,7 @@ test('a grid leader hears by SMS and WeCom, the town\'s DingTalk group once per 
 
   // SMS: the leader's phone, the event's template, parameters from the incident; only events with a template.
   const sms = accepted.filter((a) => a.platform === 'sms');
-  const withTemplate = gridMessages.filter((l) => ['assigned', 'escalated'].includes(l.attributes.event!));
+  const withTemplate = gridMessages.filter((l) => withTemplates.includes(l.attributes.event!));
   expect(sms).toHaveLength(withTemplate.length);
   for (const s of sms) expect(s.body.PhoneNumbers).toBe(LEADER_PHONE);
   const assignedSms = sms.find((s) => s.body.TemplateCode === 'SMS_100001')!;
