@@ -91,7 +91,9 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 
 function runBuild(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const { NODE_OPTIONS: _jest, ...env } = process.env;
+    // A production build whatever the caller runs under (jest sets NODE_ENV=test, which makes React's development build).
+    const { NODE_OPTIONS: _jest, ...inherited } = process.env;
+    const env = { ...inherited, NODE_ENV: 'production' };
     const child = spawn('npm', ['run', '-s', 'build', '-w', 'console'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });

@@ -171,6 +171,26 @@ it('the link of an escalation message opens the incident for the town supervisor
   await expectField(page, 'status', 'resolved');
 }, 180_000);
 
+it('an incident past its deadline at the top is first in the county\'s queue and impossible to miss', async () => {
+  const neighbour = await w.county.token('reporter', 'qingshui', 'resident-2');
+  const county = await w.county.token('county', 'qingshui', 'qs-1');
+  const late = await report(neighbour, { category: 'drill', gridId: 'nanjie-01', title: 'Nobody acted on this drill' });
+  await w.county.waitFor(late.id, county, (i) => i.overdue === true, 30_000);
+
+  const page = await w.newPage();
+  await signIn(page, w.consoleUrl, /^吴秀兰/);
+  const item = page.locator(`[data-incident-id="${late.id}"]`);
+  await item.waitFor();
+  expect((await listedIds(page))[0]).toBe(late.id);
+  expect(await item.getAttribute('class')).toContain('overdue');
+  expect(await item.innerText()).toMatch(/Overdue/);
+  const colour = await item.locator('.deadline').evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
+  expect(colour).toBe('rgb(196, 29, 29)');
+  await item.getByRole('link').click();
+  await expectField(page, 'level', 'city');
+  await page.locator('main').getByText('Overdue', { exact: true }).first().waitFor();
+}, 120_000);
+
 describe('a #token= link', () => {
   const errorOf = async (page: Page) => (await page.getByRole('alert').innerText()).trim();
 
