@@ -109,6 +109,31 @@ it('a report whose answer is lost on the way is sent again with the same Idempot
   expect(await titlesInApi(leader)).toEqual(['Dispute over a courtyard wall']);
 }, 120_000);
 
+it('a grid worker reports with the phone\'s location, already resolved on the spot', async () => {
+  const leader = await w.county.token('grid', 'xihe-01', 'xh-g1');
+  const page = await w.newPage({ geolocation: { latitude: 37.8916123, longitude: 113.1769456 } });
+  await signIn(page, w.consoleUrl, /^孙丽/);
+  await page.getByRole('link', { name: 'Report an incident' }).click();
+  await page.getByLabel('Category').selectOption('conflict');
+  await page.getByLabel('Title').fill('Parking dispute settled');
+  await page.getByLabel('Description').fill('Two drivers argued over a parking space.');
+  await page.getByRole('button', { name: 'Use my location' }).click();
+  await page.getByText('Location: 37.89161, 113.17695').waitFor();
+  await page.getByLabel('Address').fill('西河村 村委会门口');
+  await page.getByLabel('Resolved on the spot').check();
+  await page.getByRole('button', { name: 'Report', exact: true }).click();
+  await page.getByText('Note is required.').waitFor(); // the settlement needs its note
+  await page.getByLabel('Note').fill('Agreed to take turns');
+  await page.getByRole('button', { name: 'Report', exact: true }).click();
+  await page.waitForURL(/\/console\/incidents\/[0-9a-f-]{36}$/);
+  await expectField(page, 'status', 'resolved');
+  const id = page.url().split('/').pop()!;
+  expect((await w.county.call('GET', `/incidents/${id}`, { token: leader })).body).toMatchObject({
+    status: 'resolved', resolvedOnSpot: true, resolution: { note: 'Agreed to take turns', level: 'grid' },
+    location: { lat: 37.8916123, lng: 113.1769456, address: '西河村 村委会门口' },
+  });
+}, 120_000);
+
 it('a resident finds its resolved incident first, awaiting its verification, and verifies it; it never sees Resolve or Escalate', async () => {
   const resident = await residentToken();
   const leader = await w.county.token('grid', 'xihe-01', 'xh-g1');

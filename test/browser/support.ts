@@ -26,7 +26,7 @@ export interface ConsoleWorld {
   /** Uncaught errors of every page opened so far. */
   pageErrors: string[];
   /** A fresh context (no cookies, no storage: nobody signed in) with one page. */
-  newPage(opts?: { viewport?: { width: number; height: number }; lang?: string }): Promise<Page>;
+  newPage(opts?: { viewport?: { width: number; height: number }; lang?: string; geolocation?: { latitude: number; longitude: number } }): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -48,6 +48,7 @@ export async function startConsoleWorld(fixture: string): Promise<ConsoleWorld> 
     async newPage(opts = {}) {
       const context = await browser.newContext({
         viewport: opts.viewport ?? PHONE, acceptDownloads: true, locale: opts.lang ?? 'zh-CN', timezoneId: 'Europe/Berlin',
+        ...(opts.geolocation ? { geolocation: opts.geolocation, permissions: ['geolocation'] } : {}),
       });
       contexts.push(context);
       context.setDefaultTimeout(STEP_MS);
