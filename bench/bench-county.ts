@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import { localName } from '#config/names.js';
-import { parseDuration } from '#config/duration.js';
+import { nominalMs } from '#domain/deadlines.js';
+import type { DeadlineSpec } from '#domain/incident.js';
 
 export const DEMO_COUNTY_ID = 'shouyang';
 export const HOLD_CATEGORY = 'bench-hold';
@@ -30,9 +31,12 @@ const HOLD = 'P30D';
 /** The shortest compressed deadline: 80 % of it (4 s) and all of it (5 s) are different whole seconds. */
 export const MIN_SECONDS = 5;
 
-/** An ISO duration of the real county, compressed: whole seconds, at least MIN_SECONDS. */
-export function compress(iso: string, daySeconds: number): string {
-  const seconds = Math.max(MIN_SECONDS, Math.ceil((parseDuration(iso) / 86_400_000) * daySeconds));
+/**
+ * A deadline of the real county, compressed into calendar time: whole seconds, at least MIN_SECONDS. A working-time
+ * deadline counts by its nominal length (deadlines.ts nominalMs): compressed days have no office hours.
+ */
+export function compress(spec: DeadlineSpec, daySeconds: number): string {
+  const seconds = Math.max(MIN_SECONDS, Math.ceil((nominalMs(spec) / 86_400_000) * daySeconds));
   return `PT${seconds}S`;
 }
 

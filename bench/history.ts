@@ -7,8 +7,8 @@
 import type { County } from '#config/county-schema.js';
 import { advance, stageOf } from '#domain/advance.js';
 import type { ActionName, Caller, Incident, Level } from '#domain/incident.js';
+import { calendarOf } from '#domain/deadlines.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
-import { parseDuration } from '#config/duration.js';
 import {
   between, CITY_LATE_SHARE, RESOLVE_BY_SHARE, MANUAL_ESCALATION_SHARE, pick, reportBody, RESIDENT_REPORT_SHARE, RESIDENTS, VERIFIED_SHARE,
   CATEGORY_MIX, OUTCOME_MIX, type Outcome, type Place,
@@ -117,7 +117,7 @@ export function liveThrough(county: County, plan: Plan, id: string, reportedAt: 
       wake = action.at;
       continue;
     }
-    const step = advance(incident, stage, new Date(wake));
+    const step = advance(incident, stage, new Date(wake), calendarOf(county));
     incident = step.incident;
     wake += step.step.waitSeconds * 1000;
   }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { parseDuration } from '#config/duration.js';
+import { nominalMs } from '#domain/deadlines.js';
 import { toItem } from '#storage/incident-item.js';
 import { INDEXES } from '#storage/table-design.js';
 import { actorsOf, liveThrough, planIncident } from './history.js';
@@ -48,7 +48,7 @@ export async function runListing(s: Session, opts: ListingOptions = LISTING_DEFA
   // The grid's open incidents: reported recently, to be resolved later than now.
   const open = Array.from({ length: opts.openInGrid }, () => {
     const plan = { ...planIncident(random, county, places), place: target, outcome: 'grid' as const, manual: [], resolveShare: 0.95 };
-    const grid = parseDuration(county.categories.find((c) => c.id === plan.category)!.deadlines[county.ladder[0]!]!);
+    const grid = nominalMs(county.categories.find((c) => c.id === plan.category)!.deadlines[county.ladder[0]!]!);
     return toItem(liveThrough(county, plan, randomUUID(), now - random() * 0.6 * grid, now, random, actors));
   });
 

@@ -10,7 +10,7 @@
  * The run ends with the records, the county's /stats for the replay window, the work metered per incident
  * (for the cost per path), and everything that went wrong.
  */
-import { parseDuration } from '#config/duration.js';
+import { nominalMs } from '#domain/deadlines.js';
 import type { Incident, Level } from '#domain/incident.js';
 import { deadlineAtEvent } from '#domain/notifications.js';
 import { actorsOf, planIncident, resolverOf, type Plan } from './history.js';
@@ -75,8 +75,8 @@ export async function runReplay(s: Session, opts: ReplayOptions = REPLAY_DEFAULT
   // Poisson arrivals over the span: sorted uniform instants.
   const arrivals = Array.from({ length: n }, () => random() * span).sort((a, b) => a - b);
   const plans = arrivals.map(() => planIncident(random, county, places));
-  const deadlineMs = (category: string, level: Level) => parseDuration(county.categories.find((c) => c.id === category)!.deadlines[level]!);
-  const windowMs = parseDuration(county.verificationWindow);
+  const deadlineMs = (category: string, level: Level) => nominalMs(county.categories.find((c) => c.id === category)!.deadlines[level]!);
+  const windowMs = nominalMs(county.verificationWindow);
   const token = (caller: { role: Parameters<Session['token']>[0]; scope: string; sub: string }) => s.token(caller.role, caller.scope, caller.sub);
   const next = (level: Level) => county.ladder[county.ladder.indexOf(level) + 1];
 

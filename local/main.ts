@@ -1,12 +1,14 @@
 /**
  * `npm start`: the county running on this machine (contract §6).
- *   npm start -- [--port 3000] [--data-dir .gridflow] [--county shouyang | --config FILE]
+ *   npm start -- [--port 3000] [--data-dir .gridflow] [--county shouyang | --config FILE] [--clock ISO]
  * Prints one line containing `ready` once /health answers; stops cleanly on SIGINT/SIGTERM.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from './tokens.js';
 import { localName } from '#config/names.js';
+import { now } from '#commons/clock.js';
+import { yearsWithoutCalendarData } from '#domain/deadlines.js';
 
 // The SDK's notice that its 2027 releases need Node 22 says nothing about this run; keep the console for it.
 const emitWarning = process.emitWarning.bind(process);
@@ -15,7 +17,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
-const USAGE = 'usage: npm start -- [--port N] [--data-dir DIR] [--county ID | --config FILE]';
+const USAGE = 'usage: npm start -- [--port N] [--data-dir DIR] [--county ID | --config FILE] [--clock ISO-DATE-TIME]';
 
 async function main(): Promise<void> {
   let values;
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         county: { type: 'string' },
         config: { type: 'string' },
+        clock: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -43,6 +46,12 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a port number, not ${values.port ?? process.env.PORT}\n${USAGE}\n`);
     process.exit(2);
   }
+  // Drills (contract §7): the county's clock starts at this instant and runs on at normal speed.
+  const clock = values.clock === undefined ? undefined : new Date(values.clock);
+  if (clock !== undefined && (Number.isNaN(clock.getTime()) || !/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(values.clock!))) {
+    process.stderr.write(`--clock must be an ISO 8601 date-time such as 2026-09-30T16:00:00+08:00, not ${values.clock}\n${USAGE}\n`);
+    process.exit(2);
+  }
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const dataDir = resolveDataDir(values['data-dir']);
   // Tests of the runtime that never open the console set GRIDFLOW_CONSOLE_BUILD=skip (a build takes a minute).
@@ -56,6 +65,7 @@ async function main(): Promise<void> {
     dataDir,
     port,
     ...(values.config ? { configFile: resolve(cwd, values.config) } : { countyId: values.county ?? 'shouyang' }),
+    ...(clock ? { clock } : {}),
   });
 
   let stopping = false;
@@ -70,8 +80,17 @@ async function main(): Promise<void> {
 
   const health = await fetch(`${county.url}/health`);
   if (!health.ok) throw new Error(`/health answered ${health.status}`);
+  const countyName = localName(county.county.name, county.county.locale);
+  const missing = yearsWithoutCalendarData(county.county, now());
+  if (missing.length > 0) {
+    process.stderr.write(
+      `gridflow: warning: the calendar of ${countyName} names no holidays or make-up workdays for ${missing.join(' and ')}: ` +
+      'only the weekend applies then; add the State Council\'s schedule to the county file\n',
+    );
+  }
+  if (clock) process.stdout.write(`gridflow: the county's clock started at ${clock.toISOString()} (tokens and their expiry keep real time)\n`);
   process.stdout.write(
-    `gridflow: ${localName(county.county.name, county.county.locale)} (${county.county.id}) ready at ${county.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+    `gridflow: ${countyName} (${county.county.id}) ready at ${county.url} in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
     `console: ${county.consoleUrl}/ ; ` +
     `data in ${dataDir}; tokens: npm run -s token -- --role grid --scope <gridId>\n`,
   );

@@ -15,6 +15,7 @@ import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
 import { ensureTable } from '#storage/create-table.js';
+import { resetClock, startClockAt } from '#commons/clock.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
@@ -40,6 +41,11 @@ export interface LocalCountyOptions {
   inMemory?: boolean;
   /** How often the reconciler runs after start-up. @default 60 */
   reconcileEverySeconds?: number;
+  /**
+   * The county's clock starts at this instant and runs on at normal speed (`npm start -- --clock`, contract §7):
+   * handlers, the workflow's waits and the runtime read it. Tokens keep real time. @default the real clock
+   */
+  clock?: Date;
 }
 
 export interface LocalCounty {
@@ -103,6 +109,11 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     for (const s of stoppers.splice(0).reverse()) await s().catch(() => undefined);
   };
   try {
+    // Before anything reads the time: the reconciler at start-up already decides what fell due.
+    if (opts.clock) {
+      startClockAt(opts.clock);
+      stoppers.push(async () => resetClock());
+    }
     // 1. The database, with its files in the data dir so data survives a restart.
     const ddb: DynamoDbLocal = await startDynamoDbLocal(opts.inMemory ? { inMemory: true } : { dataDir: join(opts.dataDir, 'dynamodb') });
     stoppers.push(() => ddb.stop());

@@ -2,7 +2,7 @@
  * O(1) lookups over one county, built once: a handler resolves gridId -> community -> town and
  * category -> deadlines without walking the tree on every request.
  */
-import type { FrozenPolicy, Ladder, Level } from '#domain/incident.js';
+import type { DeadlineSpec, FrozenPolicy, Ladder, Level } from '#domain/incident.js';
 import type { Category, Community, County, Person, Town } from './county-schema.js';
 import { localName, type Locale, type LocalizedName } from './names.js';
 
@@ -96,8 +96,8 @@ export class CountyIndex {
     return name === undefined ? undefined : localName(name, locale);
   }
 
-  /** ISO 8601 duration, or undefined for an unknown category or a level not on this county's ladder. */
-  deadlineFor(categoryId: string, level: Level): string | undefined {
+  /** The deadline (contract §7), or undefined for an unknown category or a level not on this county's ladder. */
+  deadlineFor(categoryId: string, level: Level): DeadlineSpec | undefined {
     if (!this.onLadder(level)) return undefined;
     return this.categories.get(categoryId)?.deadlines[level];
   }
@@ -106,7 +106,7 @@ export class CountyIndex {
   policyFor(categoryId: string): FrozenPolicy | undefined {
     const category = this.categories.get(categoryId);
     if (!category) return undefined;
-    const deadlines: Partial<Record<Level, string>> = {};
+    const deadlines: Partial<Record<Level, DeadlineSpec>> = {};
     for (const level of this.ladder) deadlines[level] = category.deadlines[level];
     return { deadlines, verificationWindow: this.county.verificationWindow, ladder: [...this.ladder] };
   }

@@ -4,15 +4,11 @@
  */
 import { z } from 'zod';
 import { ALL_LEVELS, type Level } from '#domain/incident.js';
-import { parseDuration } from './duration.js';
+import { CalendarSchema, calendarProblems, DeadlineSpecSchema } from './calendar-schema.js';
 import { LOCALES, LocalizedNameSchema } from './names.js';
 import { ChannelsSchema, DeploymentSchema, deploymentProblems } from './deployment-schema.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens');
-const duration = z.string().superRefine((iso, ctx) => {
-  // parseDuration's own message says what is wrong: not ISO 8601, zero, or longer than a workflow may wait.
-  try { parseDuration(iso); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
-});
 const level = z.enum(ALL_LEVELS);
 
 export const PersonSchema = z.strictObject({
@@ -37,7 +33,7 @@ export const TownSchema = z.strictObject({
 export const CategorySchema = z.strictObject({
   id,
   name: placeName,
-  deadlines: z.partialRecord(level, duration),
+  deadlines: z.partialRecord(level, DeadlineSpecSchema),
 });
 export const WebhookSchema = z.strictObject({
   level,
@@ -57,7 +53,8 @@ export const CountySchema = z.strictObject({
     try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
   }, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   ladder: z.array(level).min(1).default(['grid', 'town', 'city']),
-  verificationWindow: duration.default('P3D'),
+  verificationWindow: DeadlineSpecSchema.default('P3D'),
+  calendar: CalendarSchema.optional(),
   city: z.strictObject({ id, name: placeName, supervisors: z.array(PersonSchema).min(1) }),
   /** The county role's people (contract §10): the county's own supervisors. */
   supervisors: z.array(PersonSchema).default([]),
@@ -66,7 +63,9 @@ export const CountySchema = z.strictObject({
   webhooks: z.array(WebhookSchema).default([]),
   deployment: DeploymentSchema.optional(),
 }).superRefine((county, ctx) => {
-  for (const p of [...crossFieldProblems(county), ...deploymentProblems(county)]) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  for (const p of [...crossFieldProblems(county), ...deploymentProblems(county), ...calendarProblems(county)]) {
+    ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  }
 }, {
   // Run even when a field is malformed, so one load lists every problem of the file, not the first kind.
   when: () => true,

@@ -21,6 +21,20 @@ export function parseDuration(iso: string): number {
   return ms;
 }
 
+/** About a working year: a workflow waits at most a year (MAX_DURATION_MS). */
+export const MAX_WORKING_MS = 2000 * 3_600_000;
+export const MAX_WORKING_DAYS = 250;
+
+/** Working time (`{ "working": "PT4H" }`, contract §7): hours and minutes only, positive, at most PT2000H. */
+export function parseWorkingDuration(iso: string): number {
+  const m = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(iso);
+  if (!m || iso === 'PT') throw new Error(`"${iso}" is not working time in hours and minutes such as PT4H or PT1H30M`);
+  const ms = (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60_000;
+  if (ms <= 0) throw new Error(`"${iso}" must be longer than zero`);
+  if (ms > MAX_WORKING_MS) throw new Error(`"${iso}" is more than PT2000H, about a working year (a workflow waits at most a year)`);
+  return ms;
+}
+
 export function isDuration(iso: string): boolean {
   try { parseDuration(iso); return true; } catch { return false; }
 }

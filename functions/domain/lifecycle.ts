@@ -8,7 +8,7 @@
  * `allowedActions` lists what passes it, so the console offers exactly what the API accepts.
  */
 import type { County } from '#config/county-schema.js';
-import { addDeadline, assertGrantable, deadlineAt, freezePolicy, verificationDueAt } from './deadlines.js';
+import { addDeadline, assertGrantable, calendarOf, deadlineAt, freezePolicy, verificationDueAt, type Calendar } from './deadlines.js';
 import { conflict, forbidden, GridflowError, notFound, unprocessable, validationFailed, type FieldError } from './errors.js';
 import {
   ACTIONS, type ActionName, type Caller, type DeadlineSpec, type EventReason, type EventType, type Incident, type Level,
@@ -109,9 +109,9 @@ export function withChange(
  * deadline it sets.
  */
 function arriveAt(
-  incident: Incident, now: Date, level: Level, event: TimelineEvent, patch: Partial<VisibleFields> = {},
+  incident: Incident, now: Date, level: Level, event: TimelineEvent, calendar: Calendar, patch: Partial<VisibleFields> = {},
 ): Incident {
-  const deadline = deadlineAt(incident.policy, level, now).toISOString();
+  const deadline = deadlineAt(incident.policy, level, now, calendar).toISOString();
   return withChange(
     incident, now, { ...event, deadline },
     { level, deadline, acknowledgedBy: null, overdue: false, ...patch },
@@ -124,12 +124,12 @@ function arriveAt(
  * escalation that is when it fired). Announced to the level it leaves and the level it reaches.
  */
 export function escalateIncident(
-  incident: Incident, now: Date, reason: 'manual' | 'deadline', actor: string | null, note: string | null = null,
+  incident: Incident, now: Date, reason: 'manual' | 'deadline', actor: string | null, note: string | null, calendar: Calendar,
 ): ActionResult {
   const from = incident.level;
   const to = nextLevel(incident.policy.ladder, from);
   if (to === null) throw conflict(`The incident is already at the top level (${from}).`);
-  return { incident: arriveAt(incident, now, to, timelineEvent('escalated', to, actor, now, note, reason)) };
+  return { incident: arriveAt(incident, now, to, timelineEvent('escalated', to, actor, now, note, reason), calendar) };
 }
 
 export function closeIncident(
@@ -202,9 +202,10 @@ export function reportIncident(input: ReportInput, caller: Caller, county: Count
   if (onSpotNote !== null && caller.role !== 'grid') throw forbidden('Only the grid leader may report an incident resolved on the spot.');
 
   const policy = freezePolicy(county, category.id);
+  const calendar = calendarOf(county);
   const level = policy.ladder[0] ?? GRID;
   const at = now.toISOString();
-  const deadline = deadlineAt(policy, level, now).toISOString();
+  const deadline = deadlineAt(policy, level, now, calendar).toISOString();
   const timeline = [timelineEvent('reported', level, caller.sub, now), { ...timelineEvent('assigned', level, null, now), deadline }];
   const incident: Incident = {
     id,
@@ -245,7 +246,7 @@ export function reportIncident(input: ReportInput, caller: Caller, county: Count
     resolution: { note: onSpotNote, by: caller.sub, level, at },
     resolvedOnSpot: true,
     timeline: [...timeline, timelineEvent('resolved', level, caller.sub, now, onSpotNote)],
-    workflow: { ...incident.workflow, verificationDue: verificationDueAt(policy, now).toISOString() },
+    workflow: { ...incident.workflow, verificationDue: verificationDueAt(policy, now, calendar).toISOString() },
   };
 }
 
@@ -350,7 +351,8 @@ export function applyAction(
   const extension = bodyField(cmd.extension, 'extension', action, 'request-extension');
   const gridId = bodyField(cmd.gridId, 'gridId', action, 'reassign');
 
-  if (extension !== null) assertGrantable(extension);
+  const calendar = calendarOf(ctx.county);
+  if (extension !== null) assertGrantable(extension, calendar);
   const target = gridId === null ? null : locateGrid(ctx.county, gridId);
   if (gridId !== null && target === null) {
     throw unprocessable('The grid is unknown in this county.', [{ path: 'gridId', message: `grid "${gridId}" is not in county "${ctx.county.id}"` }]);
@@ -377,18 +379,18 @@ export function applyAction(
       const next = withChange(
         incident, now, timelineEvent('resolved', here, by, now, text),
         { status: 'resolved', deadline: null, resolution: { note: text, by, level: here, at: now.toISOString() } },
-        { verificationDue: verificationDueAt(incident.policy, now).toISOString() },
+        { verificationDue: verificationDueAt(incident.policy, now, calendar).toISOString() },
       );
       return { incident: next };
     }
     case 'escalate':
-      return escalateIncident(incident, now, 'manual', by, note);
+      return escalateIncident(incident, now, 'manual', by, note, calendar);
     case 'verify':
       return closeIncident(incident, now, 'verified', by, note);
     case 'reopen': {
       // Back to the level that resolved it, with a fresh deadline and fresh reminders.
       const level = incident.resolution?.level ?? here;
-      const next = arriveAt(incident, now, level, timelineEvent('reopened', level, by, now, note), { status: 'open', resolution: null });
+      const next = arriveAt(incident, now, level, timelineEvent('reopened', level, by, now, note), calendar, { status: 'open', resolution: null });
       return { incident: { ...next, workflow: { ...next.workflow, verificationDue: null } } };
     }
     case 'reject':
@@ -402,7 +404,7 @@ export function applyAction(
     case 'approve-extension': {
       // checkAction guarantees a pending request and a deadline still ahead.
       const ext = incident.pendingExtension!.extension;
-      const deadline = addDeadline(ext, new Date(incident.deadline!)).toISOString();
+      const deadline = addDeadline(ext, new Date(incident.deadline!), calendar).toISOString();
       const event = { ...timelineEvent('extension-approved', here, by, now, note), extension: ext, deadline };
       return { incident: withChange(incident, now, event, { deadline, pendingExtension: null }) };
     }
@@ -412,12 +414,12 @@ export function applyAction(
     }
     case 'return': {
       const event = { ...timelineEvent('returned', DISPATCH, by, now, note), fromGridId: incident.gridId };
-      return { incident: arriveAt(incident, now, DISPATCH, event) };
+      return { incident: arriveAt(incident, now, DISPATCH, event, calendar) };
     }
     case 'reassign': {
       const grid = incident.policy.ladder[0] ?? GRID;
       const event = { ...timelineEvent('reassigned', grid, by, now, note), fromGridId: incident.gridId };
-      return { incident: arriveAt(incident, now, grid, event, { gridId: gridId!, communityId: target!.communityId }) };
+      return { incident: arriveAt(incident, now, grid, event, calendar, { gridId: gridId!, communityId: target!.communityId }) };
     }
   }
 }

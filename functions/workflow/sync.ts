@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 import { advance, stageOf, waitSecondsAt } from '#domain/advance.js';
+import { calendarOf } from '#domain/deadlines.js';
 import { ALL_LEVELS } from '#domain/incident.js';
 import { isGridflowError } from '#domain/errors.js';
 import { now } from '#commons/clock.js';
+import { currentCounty } from '#commons/county.js';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { END, type SyncStep } from '#workflows/stages.js';
@@ -19,6 +21,7 @@ const ATTEMPTS = 5;
 
 export const handler = async (raw: unknown): Promise<SyncStep> => {
   const input = SyncInput.parse(raw);
+  const calendar = calendarOf(currentCounty().county);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const current = await incidents().get(input.incidentId);
     if (!current) {
@@ -28,7 +31,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
     // Decide for the stage the record is at (the input names the stage that woke): the route then goes
     // straight to that stage's await.
     const home = stageOf(current);
-    const decided = advance(current, home === END ? input.stage : home, now());
+    const decided = advance(current, home === END ? input.stage : home, now(), calendar);
     let incident = current;
     if (decided.changed) {
       try {
@@ -44,7 +47,7 @@ export const handler = async (raw: unknown): Promise<SyncStep> => {
     // The stage's timer starts after this return: measured from before the writes, the wait would add
     // their time to every deadline (and under load let a deadline pass before its 80 % reminder fired).
     const waitsHere = decided.step.next !== END && decided.step.next === stageOf(incident);
-    const waitSeconds = waitsHere ? waitSecondsAt(incident, now()) : decided.step.waitSeconds;
+    const waitSeconds = waitsHere ? waitSecondsAt(incident, now(), calendar) : decided.step.waitSeconds;
     return { ...decided.step, waitSeconds, version: incident.version };
   }
   // The await task stores its token only for the current version; -1 never matches, so it wakes at once.

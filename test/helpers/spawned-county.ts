@@ -35,11 +35,13 @@ export interface SpawnOptions {
    */
   via?: 'node' | 'npm';
   readyTimeoutMs?: number;
+  /** More command-line options (e.g. `--clock ISO`). */
+  args?: string[];
 }
 
 /** Starts the runtime with `--port 0` and resolves once it printed its `ready` line. */
 export async function spawnCounty(opts: SpawnOptions): Promise<SpawnedCounty> {
-  const args = ['--config', opts.configFile, '--data-dir', opts.dataDir, '--port', '0'];
+  const args = ['--config', opts.configFile, '--data-dir', opts.dataDir, '--port', '0', ...(opts.args ?? [])];
   // jest's NODE_OPTIONS (--experimental-vm-modules) are not the runtime's business.
   const { NODE_OPTIONS: _jestOptions, ...inherited } = process.env;
   // These tests never open the console: no console build inside their ready timeout.

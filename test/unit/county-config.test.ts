@@ -8,6 +8,7 @@ import {
 } from '#config/county-loader.js';
 import { jsonPath, type County } from '#config/county-schema.js';
 import { localName } from '#config/names.js';
+import { nominalMs } from '#domain/deadlines.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/counties/', import.meta.url));
 const REPO_COUNTIES = fileURLToPath(new URL('../../counties/', import.meta.url));
@@ -102,7 +103,7 @@ describe('the real county files', () => {
       }
       const index = new CountyIndex(county);
       for (const level of county.ladder) {
-        const ms = (id: string) => parseDurationMs(index.deadlineFor(id, level));
+        const ms = (id: string) => nominalMs(index.deadlineFor(id, level)!);
         expect(ms('safety-hazard')).toBeLessThan(ms('conflict'));
         expect(ms('epidemic-prevention')).toBeLessThan(ms('conflict'));
         expect(ms('conflict')).toBeLessThan(ms('policy-publicity'));
@@ -336,11 +337,5 @@ describe('jsonPath', () => {
     expect(jsonPath(['deadlines', 'odd key'])).toBe('$.deadlines["odd key"]');
   });
 });
-
-function parseDurationMs(iso: string | undefined): number {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?)?$/.exec(iso ?? '');
-  if (!m) throw new Error(`unexpected deadline ${iso}`);
-  return (Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 3_600_000;
-}
 
 function escape(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }

@@ -1,12 +1,13 @@
 import { CountySchema, type County } from '#config/county-schema.js';
 import { advance as advanceRecord, MAX_WAIT_SECONDS, type Stage } from '#domain/advance.js';
+import { calendarOf } from '#domain/deadlines.js';
 import { announced } from '../helpers/announced.js';
 import type { Caller, Incident } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
 
 /** advance() plus what its change announces, derived by the one notification rule. */
 const advance = (inc: Incident, stage: Stage, now: Date) => {
-  const result = advanceRecord(inc, stage, now);
+  const result = advanceRecord(inc, stage, now, null);
   return { ...result, notifications: announced(inc, result.incident) };
 };
 type AdvanceResult = ReturnType<typeof advance>;
@@ -300,5 +301,57 @@ describe('advance: resolved, verification and the end', () => {
       expect(r).toMatchObject({ changed: false, notifications: [], step: { next: 'end' } });
       expect(r.incident).toBe(inc);
     }
+  });
+});
+
+describe('advance with working-time deadlines: the workflow waits until the instants computed in the county calendar', () => {
+  const c = CountySchema.parse({
+    ...countyWith({ grid: 'PT1H', town: 'PT1H', city: 'PT1H' }),
+    calendar: {
+      workingHours: [['08:30', '12:00'], ['14:30', '17:30']],
+      holidays: ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'],
+      workdays: ['2026-10-10'],
+    },
+    categories: [{ id: 'conflict', name: 'Sanitation', deadlines: { grid: { working: 'PT4H' }, town: { workingDays: 2 }, city: { working: 'PT2H' } } }],
+    verificationWindow: { workingDays: 1 },
+  });
+  const calendar = calendarOf(c);
+  const bj = (local: string) => new Date(`${local}+08:00`);
+  const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
+  const reported = () => reportIncident({ category: 'conflict', gridId: 'heishui-09', title: 'Bins', description: 'Full' }, resident, c, bj('2026-09-30T16:00'), 'inc-w');
+
+  test('the 80 % reminder, the deadline and the next level\'s deadline, each at its working-time instant', () => {
+    const inc = reported();
+    expect(inc.deadline).toBe(bj('2026-10-08T11:00').toISOString()); // 1.5 h on the 30th, 2.5 h on the 8th
+    const first = advanceRecord(inc, 'grid', bj('2026-09-30T16:00'), calendar);
+    expect(first.step.waitSeconds).toBe(seconds(bj('2026-09-30T16:00'), bj('2026-10-08T10:12'))); // 3.2 working hours
+    // Nothing happens over the holiday.
+    expect(advanceRecord(inc, 'grid', bj('2026-10-07T23:00'), calendar).changed).toBe(false);
+    const reminded = advanceRecord(inc, 'grid', bj('2026-10-08T10:12'), calendar);
+    expect(reminded.incident.timeline.at(-1)).toMatchObject({ type: 'reminded', reason: 'approaching' });
+    expect(reminded.step.waitSeconds).toBe(48 * 60);
+    const atTown = advanceRecord(reminded.incident, 'grid', bj('2026-10-08T11:00'), calendar).incident;
+    // Two working days after 8 October: the 9th and the make-up Saturday 10th.
+    expect(atTown).toMatchObject({ level: 'town', deadline: bj('2026-10-10T17:30').toISOString() });
+  });
+
+  test('overdue reminders at the top one working-time period apart; the verification window in working days', () => {
+    let inc = applyAction(reported(), leader, { action: 'escalate' }, bj('2026-10-08T09:00'), { ...ctx, county: c }).incident;
+    inc = applyAction(inc, { sub: 'pt-1', name: 'T', role: 'town', scope: 'pingtou' }, { action: 'escalate' }, bj('2026-10-08T10:00'), { ...ctx, county: c }).incident;
+    expect(inc).toMatchObject({ level: 'city', deadline: bj('2026-10-08T12:00').toISOString() }); // 2 working hours: 10:00-12:00, not 14:30
+    inc = { ...inc, workflow: { ...inc.workflow, approachingReminded: true } };
+    const overdue = advanceRecord(inc, 'city', bj('2026-10-08T12:00'), calendar);
+    expect(overdue.incident.overdue).toBe(true);
+    // The next reminder two working hours after the deadline: over lunch, 14:30 -> 16:30.
+    expect(overdue.step.waitSeconds).toBe(4.5 * 3600);
+    const r1 = advanceRecord(overdue.incident, 'city', bj('2026-10-08T16:30'), calendar);
+    expect(r1.incident.timeline.at(-1)).toMatchObject({ type: 'reminded', reason: 'overdue' });
+    // 16:30 + 2 working hours: 1 h today, 1 h from 08:30 on the 9th.
+    expect(r1.incident.workflow.overdueReminderDue).toBe(bj('2026-10-09T09:30').toISOString());
+
+    const resolved = applyAction(r1.incident, { sub: 'js-1', name: 'C', role: 'city', scope: 'jinzhong' }, { action: 'resolve', note: 'Done.' }, bj('2026-10-09T11:00'), { ...ctx, county: c }).incident;
+    expect(resolved.workflow.verificationDue).toBe(bj('2026-10-10T17:30').toISOString());
+    expect(advanceRecord(resolved, 'verification', bj('2026-10-10T17:29'), calendar).changed).toBe(false);
+    expect(advanceRecord(resolved, 'verification', bj('2026-10-10T17:30'), calendar).incident.status).toBe('closed');
   });
 });

@@ -204,24 +204,24 @@ describe('approve-extension and deny-extension', () => {
 
   test('an 80 % reminder not yet sent moves to 80 % of the way to the new deadline; one already sent is not repeated', () => {
     const approved = act(ask(open(), leader, 'PT16H'), town, { action: 'approve-extension' }, 2); // deadline 40 h
-    const early = advance(approved, 'grid', at(19.2));
+    const early = advance(approved, 'grid', at(19.2), null);
     expect(early.changed).toBe(false);
     expect(early.step.waitSeconds).toBe((32 - 19.2) * 3600);
-    const reminded = advance(approved, 'grid', at(32));
+    const reminded = advance(approved, 'grid', at(32), null);
     expect(reminded.incident.timeline.at(-1)).toMatchObject({ type: 'reminded', reason: 'approaching' });
 
-    const remindedFirst = advance(ask(open(), leader, 'PT16H', 1), 'grid', at(19.2)).incident;
+    const remindedFirst = advance(ask(open(), leader, 'PT16H', 1), 'grid', at(19.2), null).incident;
     expect(remindedFirst.workflow.approachingReminded).toBe(true);
     const later = act(remindedFirst, town, { action: 'approve-extension' }, 20);
-    const step = advance(later, 'grid', at(32));
+    const step = advance(later, 'grid', at(32), null);
     expect(step.changed).toBe(false);
     expect(step.step.waitSeconds).toBe((40 - 32) * 3600);
   });
 
   test('the workflow escalates at the extended deadline, not the original one', () => {
     const approved = act(ask(open(), leader, 'PT12H'), town, { action: 'approve-extension' }, 2);
-    expect(advance({ ...approved, workflow: { ...approved.workflow, approachingReminded: true } }, 'grid', at(24)).changed).toBe(false);
-    expect(advance(approved, 'grid', at(36)).incident.level).toBe('town');
+    expect(advance({ ...approved, workflow: { ...approved.workflow, approachingReminded: true } }, 'grid', at(24), null).changed).toBe(false);
+    expect(advance(approved, 'grid', at(36), null).incident.level).toBe('town');
   });
 
   test('one granted extension per stay at a level: arriving at the next level starts afresh', () => {
@@ -237,7 +237,7 @@ describe('the lapse rule: any change of level or status closes a pending request
     ['a resolution', (p: Incident) => act(p, leader, { action: 'resolve', note: 'Fixed.' }, 2), 'resolved'],
     ['a rejection', (p: Incident) => act(p, town, { action: 'reject', note: 'Spam.' }, 2), 'rejected'],
     ['a return', (p: Incident) => act(p, leader, { action: 'return', note: 'Not ours.' }, 2), 'returned'],
-    ['the deadline passing', (p: Incident) => advance({ ...p, workflow: { ...p.workflow, approachingReminded: true } }, 'grid', at(24)).incident, 'escalated'],
+    ['the deadline passing', (p: Incident) => advance({ ...p, workflow: { ...p.workflow, approachingReminded: true } }, 'grid', at(24), null).incident, 'escalated'],
   ] as const)('%s', (_label, change, type) => {
     const pending = ask(open());
     const after = change(pending);
@@ -256,7 +256,7 @@ describe('the lapse rule: any change of level or status closes a pending request
     const atTop = act(act(open(), leader, { action: 'escalate' }), town, { action: 'escalate' }, 2);
     // Nobody may ask at the top; a request still pending from a county file change is closed all the same.
     const pending: Incident = { ...atTop, pendingExtension: { extension: 'PT1H', by: 'js-1', at: at(3).toISOString(), note: 'n' } };
-    const after = advance({ ...pending, workflow: { ...pending.workflow, approachingReminded: true } }, 'city', at(2 + 72)).incident;
+    const after = advance({ ...pending, workflow: { ...pending.workflow, approachingReminded: true } }, 'city', at(2 + 72), null).incident;
     expect(after.timeline.slice(-2).map((e) => e.type)).toEqual(['extension-lapsed', 'overdue']);
     expect(after.pendingExtension).toBeNull();
   });

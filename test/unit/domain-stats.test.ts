@@ -36,7 +36,7 @@ const act = (inc: Incident, caller: Caller, cmd: ActionCommand, hours: number): 
 const resolve = (inc: Incident, caller: Caller, hours: number) => act(inc, caller, { action: 'resolve', note: 'Fixed.' }, hours);
 /** One workflow step at `hours`, which must change the record. */
 const workflowStep = (inc: Incident, hours: number): Incident => {
-  const result = advance(inc, inc.status === 'resolved' ? 'verification' : inc.level, at(hours));
+  const result = advance(inc, inc.status === 'resolved' ? 'verification' : inc.level, at(hours), null);
   expect(result.changed).toBe(true);
   return result.incident;
 };

@@ -84,7 +84,7 @@ describe('zh-CN', () => {
     let stage: Stage | 'end' = 'grid';
     let clock = t0;
     while (stage !== 'end' && clock.getTime() < at(24 * 20).getTime()) {
-      const r = advance(incident, stage, clock);
+      const r = advance(incident, stage, clock, null);
       incident = r.incident;
       stage = r.step.next;
       clock = new Date(clock.getTime() + r.step.waitSeconds * 1000);
@@ -105,7 +105,7 @@ describe('zh-CN', () => {
       'city 事件已逾期，请市尽快办理：邻居因院墙争吵',
     ]);
     const resolved = applyAction(incident, { sub: 'js-1', name: 'C', role: 'city', scope: 'jinzhong' }, { action: 'resolve', note: '已调解' }, clock, ctx).incident;
-    const closed = advance(resolved, 'verification', new Date(clock.getTime() + 4 * 24 * H)).incident;
+    const closed = advance(resolved, 'verification', new Date(clock.getTime() + 4 * 24 * H), null).incident;
     const endings = pendingNotifications(closed).filter((n) => n.event === 'resolved' || n.event === 'closed');
     expect(endings.map((n) => [n.level, renderMessage(n, closed, place, zh).message.split('\n')[0]])).toEqual([
       ['grid', '事件已办结，待核实：邻居因院墙争吵'],
@@ -149,8 +149,8 @@ test('the reporter name and phone reach the grid only, never the town or the cit
   let incident = reported();
   incident = applyAction(incident, leader, { action: 'escalate', note: `请联系${NAME}` }, at(1), ctx).incident;
   incident = applyAction(incident, town, { action: 'escalate' }, at(2), ctx).incident;
-  incident = advance(incident, 'city', at(2 + 72)).incident; // overdue at the top
-  incident = advance(incident, 'city', at(2 + 72 + 72)).incident; // its first reminder
+  incident = advance(incident, 'city', at(2 + 72), null).incident; // overdue at the top
+  incident = advance(incident, 'city', at(2 + 72 + 72), null).incident; // its first reminder
   const ns = pendingNotifications(incident);
   expect(new Set(ns.map((n) => n.level))).toEqual(new Set(['grid', 'town', 'city']));
   for (const n of ns) {

@@ -20,6 +20,7 @@ const store = {
 jest.unstable_mockModule('#commons/stores.js', () => ({ incidents: () => store }));
 jest.unstable_mockModule('../../functions/workflow/publish.js', () => ({ publishPending: async () => 0 }));
 const { handler } = await import('#workflow/sync.js');
+const { useCounty } = await import('#commons/county.js');
 
 const county = CountySchema.parse({
   id: 'shouyang', name: 'Shouyang County', ladder: ['grid', 'town', 'city'], verificationWindow: 'P3D',
@@ -29,6 +30,7 @@ const county = CountySchema.parse({
     communities: [{ id: 'heishui', name: 'Heishui', grids: [{ id: 'heishui-09', name: 'Grid 9', leader: { id: 'hs-09', name: 'Leader' } }] }] }],
 });
 const t0 = new Date('2025-03-01T00:00:00.000Z');
+beforeEach(() => { useCounty(county); });
 
 afterEach(() => jest.useRealTimers());
 
@@ -43,4 +45,23 @@ test.each([
   const step = await handler({ incidentId: 'inc-1', stage: 'grid' });
   expect(store.current!.timeline.at(-1)).toMatchObject({ type: 'reminded', reason: 'approaching' });
   expect(step).toEqual({ next: 'grid', waitSeconds: seconds, version: 2 });
+});
+
+test('in a county with a calendar the wait runs to the instant computed in working time', async () => {
+  // Office hours 08:30-12:00 and 14:30-17:30 in Beijing; a 4-working-hour grid deadline reported on Friday
+  // 2025-02-28 at 17:00: 0.5 h that day, the weekend off, 3.5 h on Monday. The 80 % reminder (3.2 h) is due on
+  // Monday at 11:12 Beijing time (03:12 UTC).
+  const office = CountySchema.parse({
+    ...county, calendar: { workingHours: [['08:30', '12:00'], ['14:30', '17:30']] },
+    categories: [{ id: 'conflict', name: 'Neighbour conflict', deadlines: { grid: { working: 'PT4H' }, town: 'PT10S', city: 'PT10S' } }],
+  });
+  useCounty(office);
+  writeMs = 0;
+  const reportedAt = new Date('2025-02-28T09:00:00.000Z');
+  store.current = reportIncident({ category: 'conflict', gridId: 'heishui-09', title: 'Wall', description: 'Dispute' },
+    { sub: 'r', name: 'R', role: 'reporter', scope: 'shouyang' }, office, reportedAt, 'inc-2');
+  expect(store.current.deadline).toBe('2025-03-03T04:00:00.000Z');
+  jest.useFakeTimers({ now: reportedAt.getTime(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  const step = await handler({ incidentId: 'inc-2', stage: 'grid' });
+  expect(step).toEqual({ next: 'grid', waitSeconds: (Date.parse('2025-03-03T03:12:00.000Z') - reportedAt.getTime()) / 1000, version: 1 });
 });
