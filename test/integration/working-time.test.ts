@@ -36,6 +36,7 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
   // Wednesday 30 September, 16:00 in Beijing: a summer afternoon, the eve of the National Day week.
   let api = await start(dataDir, '2026-09-30T16:00:00+08:00');
   let id: string;
+  let pacedId: string;
   try {
     expect(api.output()).toContain('clock started at 2026-09-30T08:00:00.000Z');
     // 2026 has the national schedule, 2027 not yet: the county says so at start-up.
@@ -48,7 +49,8 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
     const incident = created.body as Incident;
     id = incident.id;
     // The county's clock, not the machine's: reported on 30 September.
-    expect(Date.parse(incident.createdAt) - bj('2026-09-30T16:00').getTime()).toBeLessThan(60_000);
+    // Minutes at most (the start-up under load), not the two months to the real date.
+    expect(Date.parse(incident.createdAt) - bj('2026-09-30T16:00').getTime()).toBeLessThan(180_000);
     // 4 working hours: 16:00-18:00 today, the holiday week off, then 08:30-10:30 on 8 October, plus the seconds
     // the start-up took (they are working time too).
     const lag = Date.parse(incident.createdAt) - bj('2026-09-30T16:00').getTime();
@@ -70,7 +72,10 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
     const moved = await api.waitFor<Incident>(paced.id, reporter, (i) => i.level === 'town', 20_000);
     const up = Date.parse(moved.timeline.find((e) => e.type === 'escalated')!.at);
     expect(up - Date.parse(paced.createdAt)).toBeGreaterThanOrEqual(6000);
-    expect(up - bj('2026-09-30T16:00').getTime()).toBeLessThan(120_000);
+    expect(up - bj('2026-09-30T16:00').getTime()).toBeLessThan(300_000);
+    pacedId = paced.id;
+    // Left overdue at the top when the county goes down: its reminders (every 6 s) fall due during the outage.
+    await api.waitFor<Incident>(paced.id, reporter, (i) => i.timeline.some((e) => e.type === 'overdue'), 30_000);
   } finally {
     await api.stop();
   }
@@ -85,10 +90,20 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
     const escalated = atTown.timeline.find((e) => e.type === 'escalated')!;
     expect(escalated.reason).toBe('deadline');
     expect(Date.parse(escalated.at)).toBeGreaterThanOrEqual(bj('2026-10-08T15:00:30').getTime());
-    expect(Date.parse(escalated.at) - bj('2026-10-08T15:00:30').getTime()).toBeLessThan(30_000);
+    // At once: when the restarted county's reconciler resumed it, at the end of its start-up.
+    expect(Date.parse(escalated.at) - bj('2026-10-08T15:00:30').getTime()).toBeLessThan(180_000);
     expect(atTown.deadline).toBe(bj('2026-10-10T17:30').toISOString());
     // The grid's 80 % reminder fell due during the outage and was overtaken by the escalation: never sent late.
     expect(atTown.timeline.filter((e) => e.type === 'reminded')).toEqual([]);
+
+    // After the outage, the overdue reminders of the top level do not come in a burst: one missed reminder at once,
+    // the next one period (6 s) after it was sent (contract §10; issue 9).
+    const reminded = await api.waitFor<Incident>(pacedId!, token, (i) => i.timeline.filter((e) => e.reason === 'overdue').length === 3, 40_000);
+    const restart = bj('2026-10-08T15:00:30').getTime();
+    const after = reminded.timeline.filter((e) => e.reason === 'overdue' && Date.parse(e.at) >= restart).map((e) => Date.parse(e.at));
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    expect(after[0]! - restart).toBeLessThan(180_000);
+    for (let k = 1; k < after.length; k++) expect(after[k]! - after[k - 1]!).toBeGreaterThanOrEqual(6000);
   } finally {
     await api.stop();
   }
