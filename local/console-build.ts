@@ -27,7 +27,8 @@ export const CONSOLE_BUILD: BuildPaths = {
   inputs: [
     join(CONSOLE_DIR, 'src'), join(CONSOLE_DIR, 'public'), join(CONSOLE_DIR, 'index.html'), join(CONSOLE_DIR, 'vite.config.ts'),
     join(CONSOLE_DIR, 'tsconfig.json'), join(CONSOLE_DIR, 'package.json'), join(REPO_ROOT, 'docs', 'openapi.json'),
-    join(REPO_ROOT, 'functions', 'config', 'public-county.ts'), join(REPO_ROOT, 'functions', 'config', 'local-name.ts'),
+    join(REPO_ROOT, 'functions', 'config', 'console-config.ts'), join(REPO_ROOT, 'functions', 'config', 'local-name.ts'),
+    join(REPO_ROOT, 'functions', 'domain', 'incident.ts'),
   ],
   // Generated from docs/openapi.json (an input) by the build.
   generated: [join(CONSOLE_DIR, 'src', 'api', 'schema.d.ts')],

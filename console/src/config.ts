@@ -3,9 +3,9 @@
  * at deploy time, never baked into the build): where the API is, how people sign in, and the county's
  * public view (places, categories, ladder, time zone, locale).
  */
-import type { ConsoleConfig } from '../../functions/config/public-county.js';
+import type { ConsoleConfig } from '../../functions/config/console-config.js';
 
-export type { ConsoleAuth, ConsoleConfig, PublicCountyView, PublicTown } from '../../functions/config/public-county.js';
+export type { ConsoleAuth, ConsoleConfig, PublicCountyView, PublicTown } from '../../functions/config/console-config.js';
 
 export async function loadConfig(): Promise<ConsoleConfig> {
   const res = await fetch(`${import.meta.env.BASE_URL}config.json`, { cache: 'no-store' });
