@@ -191,9 +191,11 @@ export class CountyStack extends Stack {
     if (this.topics.topics.city) this.allowCityPublish(sync, props.cityTopic);
     awaitFn.grantTable(this.table, ['UpdateItem']);
     awaitFn.allowStates(['states:SendTaskSuccess'], stateMachine);
-    reconcile.grantTable(this.table, ['UpdateItem']);
+    // GetItem: a stuck incident retried by id; UpdateItem: the execution in charge, the failure count, the stuck mark.
+    reconcile.grantTable(this.table, ['GetItem', 'UpdateItem']);
     reconcile.grantIndexQuery(this.table, ['active']);
-    reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution'], stateMachine);
+    // SendTaskSuccess: an execution that missed a supervisor's wake-up is woken.
+    reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution', 'states:SendTaskSuccess'], stateMachine);
     if (relay) {
       // Delivery claims per notification (conditional Put, Update, Delete) and the incident for SMS parameters.
       relay.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
@@ -215,6 +217,7 @@ export class CountyStack extends Stack {
       api: this.api.api,
       ...(this.identity.claimsFunction ? { watchedFunctions: { claims: this.identity.claimsFunction } } : {}),
       opsEmails: [...(county.deployment?.ops?.emails ?? []), ...(props.opsEmails ?? [])],
+      reconcilerLogs: reconcile.logGroup,
     });
 
     this.suppressFindings();
@@ -225,6 +228,10 @@ export class CountyStack extends Stack {
     if (this.identity.userPool) new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ReconcileFunctionName', {
+      value: reconcile.functionName,
+      description: 'Invoke with {"stuck":"list"} or {"stuck":"retry"} to list or retry incidents whose workflow is stuck',
+    });
     new CfnOutput(this, 'OpsTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe ops here' });
     for (const [level, topic] of Object.entries(this.topics.ownTopics)) {
       new CfnOutput(this, `${level.charAt(0).toUpperCase()}${level.slice(1)}TopicArn`, { value: topic.topicArn });

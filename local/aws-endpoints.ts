@@ -3,7 +3,10 @@
  * locally with AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS pointing here:
  *  - Step Functions, protocol awsJson1_0 (POST, `X-Amz-Target: AWSStepFunctions.<Operation>`, JSON both ways,
  *    errors as HTTP 400 with `__type`, which the SDK turns into its typed exceptions);
- *  - SNS Publish, protocol awsQuery (form-encoded `Action=Publish`, XML `PublishResponse`, XML `ErrorResponse`).
+ *  - SNS Publish, protocol awsQuery (form-encoded `Action=Publish`, XML `PublishResponse`, XML `ErrorResponse`);
+ *  - Lambda Invoke, restJson (`POST /2015-03-31/functions/<name>/invocations`, the result as the body, a
+ *    function error as `X-Amz-Function-Error: Unhandled` with `{errorType, errorMessage}`), for ops commands
+ *    that invoke a function as they would in the cloud (`npm run -s stuck`, or `aws lambda invoke --endpoint-url`).
  * Both protocols are the ones @aws-sdk/client-sfn and @aws-sdk/client-sns (dist-cjs) are configured with.
  * Signatures are not checked: anything listening on loopback is already on this machine.
  */
@@ -26,6 +29,8 @@ export interface AwsEndpointsOptions {
   stepFunctions: LocalStepFunctions;
   /** Delivers a message; resolves its message id. An error named NotFound or InvalidParameter is a 400. */
   publish: (msg: PublishRequest) => Promise<string>;
+  /** Runs a function by name with an event; undefined when there is no such function (a 404, as Lambda). */
+  invoke?: (functionName: string, event: unknown) => Promise<unknown> | undefined;
 }
 
 export interface AwsEndpoints { url: string; close(): Promise<void> }
@@ -50,7 +55,9 @@ class AwsError extends Error {
 export async function startAwsEndpoints(opts: AwsEndpointsOptions): Promise<AwsEndpoints> {
   const sfn = stepFunctionsApi(opts.stepFunctions);
   const server = createServer((req, res) => {
-    handle(req, res, sfn, opts.publish).catch(() => {
+    const lambda = LAMBDA_INVOKE_PATH.exec(req.url ?? '');
+    const handled = lambda ? invokeFunction(req, res, decodeURIComponent(lambda[1]!), opts.invoke) : handle(req, res, sfn, opts.publish);
+    handled.catch(() => {
       // handle() answers every error itself; this only guards against a failure while answering.
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -114,6 +121,35 @@ async function handle(
     } else {
       send(res, known.status, 'text/xml', errorResponse(known));
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lambda Invoke (restJson1)
+
+const LAMBDA_INVOKE_PATH = /^\/2015-03-31\/functions\/([^/?]+)\/invocations(?:\?.*)?$/;
+
+async function invokeFunction(req: IncomingMessage, res: ServerResponse, name: string, invoke: AwsEndpointsOptions['invoke']): Promise<void> {
+  const fail = (status: number, type: string, message: string) => {
+    res.setHeader('x-amzn-errortype', type);
+    send(res, status, 'application/json', JSON.stringify({ Type: 'User', message }));
+  };
+  if (req.method !== 'POST') return fail(405, 'MethodNotAllowed', 'Invoke is a POST');
+  const body = await readBody(req);
+  let event: unknown;
+  try { event = body.length === 0 ? {} : JSON.parse(body); } catch {
+    return fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+  }
+  const running = invoke?.(name, event);
+  if (running === undefined) return fail(404, 'ResourceNotFoundException', `Function not found: ${name}`);
+  res.setHeader('x-amz-executed-version', '$LATEST');
+  try {
+    const result = await running;
+    send(res, 200, 'application/json', JSON.stringify(result ?? null));
+  } catch (error) {
+    res.setHeader('x-amz-function-error', 'Unhandled');
+    const e = error instanceof Error ? error : new Error(String(error));
+    send(res, 200, 'application/json', JSON.stringify({ errorType: e.name, errorMessage: e.message }));
   }
 }
 

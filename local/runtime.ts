@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
+import type { ReconcileReport } from '#workflow/reconcile.js';
 import { ensureTable } from '#storage/create-table.js';
 import { resetClock, startClockAt } from '#commons/clock.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
@@ -26,6 +27,7 @@ import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } fro
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, renderDefinition } from './stepfunctions/definition.js';
 import { LocalStepFunctions } from './stepfunctions/runner.js';
 import { createLocalVerifier } from './tokens.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { createConsoleServer } from './console-server.js';
 
 export interface LocalCountyOptions {
@@ -63,7 +65,7 @@ export interface LocalCounty {
    */
   publishes(): readonly PublishRequest[];
   /** Runs the reconciler now (as the cloud schedule would). */
-  reconcile(): Promise<{ checked: number; resumed: string[] }>;
+  reconcile(): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
 
@@ -149,8 +151,14 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     });
     stoppers.push(() => sink.close());
     const published: PublishRequest[] = [];
+    const functionEntries = new Map(Object.values(functions).map((f) => [f.logicalId, f.entry]));
     const endpoints: AwsEndpoints = await startAwsEndpoints({
       stepFunctions,
+      invoke: (name, event) => {
+        const entry = functionEntries.get(name);
+        const handler = entry === undefined ? undefined : handlers?.[entry];
+        return handler?.(event, lambdaContext(name));
+      },
       publish: (m) => {
         published.push(m);
         if (published.length > 2 * PUBLISHES_KEPT) published.splice(0, published.length - PUBLISHES_KEPT);
@@ -201,11 +209,16 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     process.env[CONSOLE_URL_ENV] = consoleUrl;
 
     // 5. Resume every workflow the record says should be running; repeat as the cloud schedule does.
-    const reconcile = async () => (await HANDLERS['functions/workflow/reconcile.ts']!({}, lambdaContext('reconcile'))) as { checked: number; resumed: string[] };
+    const reconcile = async () => (await HANDLERS['functions/workflow/reconcile.ts']!({}, lambdaContext('reconcile'))) as ReconcileReport;
     await reconcile();
     const timer = setInterval(() => { reconcile().catch(() => undefined); }, (opts.reconcileEverySeconds ?? 60) * 1000);
     timer.unref();
     stoppers.push(async () => clearInterval(timer));
+
+    // For local ops commands (npm run -s stuck): where this county's AWS endpoints are, while it runs.
+    const reconcileFunction = [...functionEntries].find(([, entry]) => entry === 'functions/workflow/reconcile.ts')?.[0];
+    writeRuntimeFile(opts.dataDir, { pid: process.pid, apiUrl: gateway.url, awsEndpoint: endpoints.url, dynamoDbEndpoint: ddb.endpoint, ...(reconcileFunction ? { reconcileFunction } : {}) });
+    stoppers.push(async () => removeRuntimeFile(opts.dataDir, process.pid));
 
     return {
       url: gateway.url,

@@ -8,21 +8,31 @@ import type { Ladder } from '#domain/incident.js';
 /** A stage of the workflow: each ladder level, then verification of a resolved incident. */
 export type { Stage };
 export const END = 'end';
+/** Go on in a fresh execution of the current definition (continue-as-new): see functions/workflow/sync.ts. */
+export const CONTINUE = 'continue';
 
 /** What the sync task returns: where to go next and how long to wait there. */
 export interface SyncStep {
-  next: Stage | typeof END;
+  next: Stage | typeof END | typeof CONTINUE;
   /** Whole seconds, at least 1: the task timeout of the next await. */
   waitSeconds: number;
   /** Incident version the decision was based on; the await task stores its token only if it still holds. */
   version: number;
+  /** With `continue`: the name of the execution that takes over (already recorded on the incident). */
+  executionName?: string;
 }
 
-/** Input of the sync task. */
-export interface SyncInput { incidentId: string; stage: Stage }
+/** The execution a task runs in, from the context object (`$$.Execution`). */
+export interface ExecutionRef { name: string; startedAt: string }
+
+/** Input of the sync task. `ladder` is the ladder the running definition was built for, comma-separated. */
+export interface SyncInput { incidentId: string; stage: Stage; execution?: ExecutionRef; ladder?: string }
 
 /** Input of the await task (a `.waitForTaskToken` task). */
-export interface AwaitInput { incidentId: string; stage: Stage; taskToken: string; version: number; waitSeconds: number }
+export interface AwaitInput { incidentId: string; stage: Stage; taskToken: string; version: number; waitSeconds: number; executionName?: string }
+
+/** Error name of a task's passing failure (functions/commons/transient.ts), retried with backoff. */
+export { TRANSIENT_ERROR } from '#commons/transient.js';
 
 /** Input of an execution. */
 export interface ExecutionInput { incidentId: string }
@@ -40,3 +50,5 @@ export const stateNames = (stage: Stage) => ({
 });
 export const DONE_STATE = 'Done';
 export const UNKNOWN_STAGE_STATE = 'Unknown stage';
+export const CONTINUE_STATE = 'Continue as new';
+export const FAILED_STATE = 'Failed';

@@ -46,7 +46,7 @@ export const PendingExtension = z.strictObject({
   note: z.string(),
 }).meta({ description: 'A request for more time waiting for the level above (or the county role) to approve or deny it.' });
 
-export const EVENT_REASONS = ['deadline', 'manual', 'approaching', 'overdue', 'verified', 'verification-window'] as const;
+export const EVENT_REASONS = ['deadline', 'manual', 'reconfigured', 'approaching', 'overdue', 'verified', 'verification-window'] as const;
 
 export const TimelineEvent = z.strictObject({
   at: utc,
@@ -55,7 +55,7 @@ export const TimelineEvent = z.strictObject({
   actor: z.string().nullable().meta({ description: '`sub` of the caller; null for the system (the workflow).' }),
   note: z.string().nullable(),
   reason: z.enum(EVENT_REASONS).nullable().meta({
-    description: '`escalated`: deadline | manual; `reminded`: approaching (80 % of the deadline) | overdue (at the top level); '
+    description: '`escalated`: deadline | manual | reconfigured (the county\'s ladder lost the level it was at); `reminded`: approaching (80 % of the deadline) | overdue (at the top level); '
       + '`closed`: verified | verification-window; null otherwise.',
   }),
   extension: DeadlineSpec.optional().meta({ description: 'On `extension-requested`, `-approved`, `-denied` and `-lapsed`: the extension asked for.' }),

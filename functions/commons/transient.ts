@@ -4,6 +4,8 @@
  * `Retry-After` (functions/commons/http.ts); the workflow retries them with backoff (functions/workflow/sync.ts
  * and the state machine's Retry). Everything else is a bug or bad data and must not be retried blindly.
  */
+import { isGridflowError } from '#domain/errors.js';
+
 export type TransientKind = 'timeout' | 'unavailable';
 
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
@@ -27,4 +29,23 @@ export function transientKind(error: unknown, depth = 0): TransientKind | null {
   const status = e.$metadata?.httpStatusCode;
   if ((typeof status === 'number' && status >= 500) || (e.$retryable !== undefined && e.$retryable !== null)) return 'unavailable';
   return transientKind(e.cause, depth + 1);
+}
+
+/**
+ * Error name of a failure that may pass: the state machine retries it with backoff (workflows/); anything else
+ * is not retried inside an execution.
+ */
+export const TRANSIENT_ERROR = 'TransientError';
+
+/** A workflow task's passing failure, named so the state machine's Retry matches it. */
+export class TransientError extends Error {
+  constructor(cause: unknown) {
+    super(`a dependency failed in passing: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause });
+    this.name = TRANSIENT_ERROR;
+  }
+}
+
+/** Rethrows a passing failure of a dependency as a TransientError, anything else as it is. */
+export function asTaskError(error: unknown): unknown {
+  return !isGridflowError(error) && transientKind(error) !== null ? new TransientError(error) : error;
 }

@@ -10,6 +10,12 @@ import { logger } from './logger.js';
 
 export const executionName = (incidentId: string, generation: number): string => `${incidentId}-${generation}`;
 
+/** The generation of an execution name (0 for none). */
+export const generationOf = (name: string | null): number => Number(/-(\d+)$/.exec(name ?? '')?.[1] ?? 0);
+
+/** The name of the execution that takes over from `name`. */
+export const successorOf = (incidentId: string, name: string | null): string => executionName(incidentId, generationOf(name) + 1);
+
 /** Starts the execution; true if it runs (or already ran under that name). */
 export async function startWorkflow(incidentId: string, name: string): Promise<boolean> {
   const input: ExecutionInput = { incidentId };

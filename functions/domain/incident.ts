@@ -33,8 +33,11 @@ export type DeadlineSpec = string | { working: string } | { workingDays: number 
 /** A request for more time, waiting for the level above (contract §8). */
 export interface PendingExtension { extension: DeadlineSpec; by: string; at: string; note: string }
 
-/** `escalated`: deadline|manual; `reminded`: approaching|overdue; `closed`: verified|verification-window. */
-export type EventReason = 'deadline' | 'manual' | 'approaching' | 'overdue' | 'verified' | 'verification-window';
+/**
+ * `escalated`: deadline|manual|reconfigured (the county's ladder lost the level the incident was at);
+ * `reminded`: approaching|overdue; `closed`: verified|verification-window.
+ */
+export type EventReason = 'deadline' | 'manual' | 'reconfigured' | 'approaching' | 'overdue' | 'verified' | 'verification-window';
 
 export interface TimelineEvent {
   at: string;
@@ -92,6 +95,21 @@ export interface WorkflowState {
    * workflow publishes events past this mark, then advances it (so a crash re-publishes, never loses).
    */
   notifiedThrough: number;
+  /** Executions of this incident that ended in failure one after the other (reset by a healthy run); absent = 0. */
+  failedExecutions?: number;
+  /** Set once too many executions failed: the reconciler no longer restarts it until ops retry it. */
+  stuck?: StuckMark | null;
+}
+
+/** Why an incident's workflow is no longer restarted (functions/workflow/reconcile.ts). */
+export interface StuckMark {
+  at: string;
+  /** Failed executions one after the other. */
+  failedExecutions: number;
+  /** The last failed execution, its error and cause (as Step Functions reports them, cut short). */
+  executionName: string;
+  error: string;
+  cause: string;
 }
 
 export interface Incident {

@@ -120,14 +120,15 @@ function arriveAt(
 }
 
 /**
- * Move an open incident one rung up, its new deadline running from `now` (for a late deadline
- * escalation that is when it fired). Announced to the level it leaves and the level it reaches.
+ * Move an open incident one rung up (or to `to`, when the county's ladder lost its level: `reconfigured`), its
+ * new deadline running from `now` (for a late deadline escalation that is when it fired). Announced to the
+ * level it leaves and the level it reaches.
  */
 export function escalateIncident(
-  incident: Incident, now: Date, reason: 'manual' | 'deadline', actor: string | null, note: string | null, calendar: Calendar,
+  incident: Incident, now: Date, reason: 'manual' | 'deadline' | 'reconfigured', actor: string | null, note: string | null, calendar: Calendar,
+  to: Level | null = nextLevel(incident.policy.ladder, incident.level),
 ): ActionResult {
   const from = incident.level;
-  const to = nextLevel(incident.policy.ladder, from);
   if (to === null) throw conflict(`The incident is already at the top level (${from}).`);
   return { incident: arriveAt(incident, now, to, timelineEvent('escalated', to, actor, now, note, reason), calendar) };
 }

@@ -27,7 +27,8 @@ type Texts = Record<PendingNotification['event'], (n: PendingNotification, level
 const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
   'zh-CN': {
     assigned: (_n, l) => `新事件已交${l}办理`,
-    escalated: (n, l, from) => n.level === n.timelineEvent.level
+    escalated: (n, l, from) => n.timelineEvent.reason === 'reconfigured' ? `层级设置调整，事件已转至${l}`
+      : n.level === n.timelineEvent.level
       ? `事件已${n.timelineEvent.reason === 'manual' ? '上报' : '超时升级'}至${l}`
       : `事件已由${from}${n.timelineEvent.reason === 'manual' ? '上报' : '超时升级'}至${LEVEL_NAMES['zh-CN'][n.timelineEvent.level]}`,
     reminded: (n, l) => n.timelineEvent.reason === 'overdue' ? `事件已逾期，请${l}尽快办理` : `事件办理期限将至（${l}）`,
@@ -42,7 +43,8 @@ const HEADLINES: Record<'zh-CN' | 'en', Texts> = {
   },
   en: {
     assigned: (_n, l) => `New incident assigned to the ${l}`,
-    escalated: (n, l, from) => n.level === n.timelineEvent.level
+    escalated: (n, l, from) => n.timelineEvent.reason === 'reconfigured' ? `Incident moved to the ${l}: the county's levels changed`
+      : n.level === n.timelineEvent.level
       ? `Incident ${n.timelineEvent.reason === 'manual' ? 'escalated' : 'escalated after a missed deadline'} to the ${l}`
       : `Incident passed on from the ${from} to the ${LEVEL_NAMES.en[n.timelineEvent.level]}${n.timelineEvent.reason === 'manual' ? '' : ' (deadline missed)'}`,
     reminded: (n, l) => n.timelineEvent.reason === 'overdue' ? `Reminder: incident overdue at the ${l}` : `Reminder: the ${l} deadline is approaching`,

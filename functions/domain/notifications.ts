@@ -46,8 +46,10 @@ export function pendingNotifications(incident: Incident): PendingNotification[] 
       out.push({ id: `${incident.id}:${index}:${level}`, event, level, eventIndex: index, timelineEvent: e, deadline });
     switch (event) {
       case 'escalated': {
-        // Both the level that passed it on and the level that receives it are told (contract §5).
-        add(levelBefore(incident, index), null);
+        // Both the level that passed it on and the level that receives it are told (contract §5); a level the
+        // county's ladder no longer has (reason `reconfigured`) has nobody left to tell.
+        const from = levelBefore(incident, index);
+        if (incident.policy.ladder.includes(from)) add(from, null);
         add(e.level, deadlineAtEvent(incident, index));
         break;
       }

@@ -9,7 +9,7 @@ import {
   type DynamoDBDocumentClient, type TransactWriteCommandInput, type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { conflict, notFound } from '../domain/errors.js';
-import type { Incident, Level, Status, WorkflowState } from '../domain/incident.js';
+import type { Incident, Level, Status, StuckMark, WorkflowState } from '../domain/incident.js';
 import { counterWrites } from '../domain/stats.js';
 import { fromItem, incidentKey, indexAttributes, toItem } from './incident-item.js';
 import { counterUpdates } from './stats-repository.js';
@@ -39,8 +39,8 @@ export interface ListPage {
   lastKey: Record<string, unknown> | undefined;
 }
 
-/** Workflow fields only the workflow writes (setTaskToken / setExecutionName / markNotified); save() keeps the stored ones. */
-const WORKFLOW_OWNED = new Set(['taskToken', 'executionName', 'notifiedThrough']);
+/** Workflow fields only the workflow writes (setTaskToken, markNotified, the execution bookkeeping); save() keeps the stored ones. */
+const WORKFLOW_OWNED = new Set(['taskToken', 'executionName', 'notifiedThrough', 'failedExecutions', 'stuck']);
 /** Bounds the work of one list call under a very selective filter; the returned key resumes it exactly. */
 const MAX_PAGES_PER_LIST = 25;
 const SPARSE_ATTRIBUTES = KEY_ATTRIBUTES.filter((a) => a !== TABLE_PARTITION_KEY && a !== TABLE_SORT_KEY);
@@ -214,8 +214,13 @@ export class IncidentRepository {
    * the workflow looked at; false means it changed meanwhile and the workflow must look again.
    * Bookkeeping: does not bump version (contract §4). `null` clears a spent token.
    */
-  async setTaskToken(id: string, token: string | null, seenVersion: number): Promise<boolean> {
-    return this.setWorkflowField(id, 'taskToken', token, { expression: '#version = :seen', names: { '#version': 'version' }, values: { ':seen': seenVersion } });
+  async setTaskToken(id: string, token: string | null, seenVersion: number, executionName?: string): Promise<boolean> {
+    // Only the execution in charge may leave its token: a stray duplicate must not take the wake-ups.
+    return this.setWorkflowFields(id, { taskToken: token }, {
+      expression: `#version = :seen${executionName === undefined ? '' : ' AND #workflow.#exec = :exec'}`,
+      names: { '#version': 'version', ...(executionName === undefined ? {} : { '#exec': 'executionName' }) },
+      values: { ':seen': seenVersion, ...(executionName === undefined ? {} : { ':exec': executionName }) },
+    });
   }
 
   /**
@@ -223,32 +228,69 @@ export class IncidentRepository {
    * slower publisher can never set it back; does not bump version.
    */
   async markNotified(id: string, through: number): Promise<void> {
-    await this.setWorkflowField(id, 'notifiedThrough', through, {
-      expression: '(attribute_not_exists(#workflow.#field) OR #workflow.#field < :value)',
+    await this.setWorkflowFields(id, { notifiedThrough: through }, {
+      expression: '(attribute_not_exists(#workflow.#f0) OR #workflow.#f0 < :v0)',
     });
   }
 
   /** Bookkeeping: the name of the workflow run now in charge of the incident; does not bump version. */
   async setExecutionName(id: string, name: string): Promise<void> {
-    if (!(await this.setWorkflowField(id, 'executionName', name))) throw notFound(`Incident ${id} does not exist.`);
+    if (!(await this.setWorkflowFields(id, { executionName: name }))) throw notFound(`Incident ${id} does not exist.`);
   }
 
   /**
-   * SET one workflow-owned field of an existing incident, if `when` holds; false when the condition
-   * (or the incident) failed. Never bumps version: bookkeeping is not a change a reader sees.
+   * Bookkeeping: hands the incident from execution `from` to execution `to` (optionally counting `from` as a
+   * failed one), only if `from` is still the one in charge. False when someone else moved it on first: two
+   * reconcilers, or a reconciler and a continuing execution, never both start a successor.
    */
-  private async setWorkflowField(
-    id: string, field: 'taskToken' | 'notifiedThrough' | 'executionName', value: unknown,
+  async claimExecution(id: string, from: string | null, to: string, failedExecutions?: number): Promise<boolean> {
+    return this.setWorkflowFields(id, { executionName: to, ...(failedExecutions === undefined ? {} : { failedExecutions }) }, inCharge(from));
+  }
+
+  /** Bookkeeping: too many failed executions; `from` stays the last one. False if it moved on or is marked already. */
+  async markStuck(id: string, from: string, mark: StuckMark): Promise<boolean> {
+    const charge = inCharge(from);
+    return this.setWorkflowFields(id, { stuck: mark, failedExecutions: mark.failedExecutions }, {
+      expression: `${charge.expression} AND (attribute_not_exists(#workflow.#stuck) OR #workflow.#stuck = :none)`,
+      names: { ...charge.names, '#stuck': 'stuck' },
+      values: { ...charge.values, ':none': null },
+    });
+  }
+
+  /** Ops retry a stuck incident: the mark and the failure count go, execution `to` is in charge. False if it was not stuck. */
+  async clearStuck(id: string, to: string): Promise<boolean> {
+    return this.setWorkflowFields(id, { stuck: null, failedExecutions: 0, executionName: to }, {
+      expression: 'attribute_exists(#workflow.#stuck) AND #workflow.#stuck <> :none',
+      names: { '#stuck': 'stuck' },
+      values: { ':none': null },
+    });
+  }
+
+  /** Bookkeeping: a healthy run ends the streak of failed executions. */
+  async resetFailedExecutions(id: string): Promise<void> {
+    await this.setWorkflowFields(id, { failedExecutions: 0 }, { expression: '#workflow.#f0 > :zero', values: { ':zero': 0 } });
+  }
+
+  /**
+   * SET workflow-owned fields of an existing incident (`#f<i>`/`:v<i>` in field order), if `when` holds; false
+   * when the condition (or the incident) failed. Never bumps version: bookkeeping is not a change a reader sees.
+   */
+  private async setWorkflowFields(
+    id: string, fields: Partial<Pick<WorkflowState, 'taskToken' | 'notifiedThrough' | 'executionName' | 'failedExecutions' | 'stuck'>>,
     when?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
   ): Promise<boolean> {
+    const entries = Object.entries(fields);
     try {
       await retryingConflicts(() => this.doc.send(new UpdateCommand({
         TableName: this.tableName,
         Key: incidentKey(id),
-        UpdateExpression: 'SET #workflow.#field = :value',
+        UpdateExpression: `SET ${entries.map((_, i) => `#workflow.#f${i} = :v${i}`).join(', ')}`,
         ConditionExpression: `attribute_exists(#pk)${when ? ` AND ${when.expression}` : ''}`,
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow', '#field': field, ...when?.names },
-        ExpressionAttributeValues: { ':value': value, ...when?.values },
+        ExpressionAttributeNames: {
+          '#pk': TABLE_PARTITION_KEY, '#workflow': 'workflow',
+          ...Object.fromEntries(entries.map(([field], i) => [`#f${i}`, field])), ...when?.names,
+        },
+        ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])), ...when?.values },
       })));
       return true;
     } catch (e) {
@@ -291,6 +333,13 @@ export class IncidentRepository {
   async listActive(countyId: string, startKey?: Record<string, unknown>, limit = 100): Promise<ListPage> {
     return this.list({ index: 'active', partition: countyId, ascending: true, limit, ...(startKey ? { startKey } : {}) });
   }
+}
+
+/** The condition "execution `name` is in charge" (none yet, for a record written without one). */
+function inCharge(name: string | null): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  return name === null
+    ? { expression: '(attribute_not_exists(#workflow.#exec) OR #workflow.#exec = :exec)', names: { '#exec': 'executionName' }, values: { ':exec': null } }
+    : { expression: '#workflow.#exec = :exec', names: { '#exec': 'executionName' }, values: { ':exec': name } };
 }
 
 /** Attribute names come from this list only, never from the caller's object keys. */

@@ -22,6 +22,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -37,6 +38,12 @@ export interface OpsAlarmsProps {
   readonly watchedFunctions?: Readonly<Record<string, lambda.IFunction>>;
   /** E-mail addresses subscribed to the ops topic (deployment.ops.emails, then -c opsEmails). @default - none */
   readonly opsEmails?: readonly string[];
+  /**
+   * The reconciler's log group: its line `incident workflow stuck` (logged once per incident, naming it) raises
+   * one alarm when an incident's workflow failed too often to be restarted (functions/workflow/reconcile.ts).
+   * @default - no such alarm
+   */
+  readonly reconcilerLogs?: logs.ILogGroup;
 }
 
 export class OpsAlarms extends Construct {
@@ -76,6 +83,21 @@ export class OpsAlarms extends Construct {
         usingMetrics: { errors: fn.metricErrors({ period, statistic: 'Sum' }), throttles: fn.metricThrottles({ period, statistic: 'Sum' }) },
         period,
       }), `Lambda ${name} failed or was throttled`);
+    }
+
+    if (props.reconcilerLogs) {
+      // One more alarm metric ($0.10 a month): an incident that no longer escalates by itself is worth it.
+      const stuck = new logs.MetricFilter(this, 'IncidentsStuckFilter', {
+        logGroup: props.reconcilerLogs,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'incident workflow stuck'),
+        metricNamespace: 'gridflow',
+        metricName: `IncidentsStuck-${props.countyId}`,
+        metricValue: '1',
+      });
+      this.alarm('IncidentsStuck', stuck.metric({ period, statistic: 'Sum' }),
+        'an incident\'s workflow failed 3 times in a row and is no longer restarted; the reconcile function\'s log line '
+        + '"incident workflow stuck" names it. After a fix: aws lambda invoke --function-name <ReconcileFunctionName output> '
+        + '--cli-binary-format raw-in-base64-out --payload \'{"stuck":"retry"}\' out.json (or "list")');
     }
   }
 

@@ -10,6 +10,11 @@
  *     lambda:invoke integrations (`$.step.waitSeconds` -> `$.Payload.waitSeconds`), else at the top level.
  *  3. A Lambda task without a timeout gets TimeoutSeconds = the function's Timeout (else 60): the library
  *     would apply its own 60 s default where AWS waits for the function.
+ *  4. `$$.Execution.StartTime` is read from `$$.Execution.StartTimeOnClock`: the library stamps StartTime with
+ *     the machine's clock, and the local county may run on another (`npm start -- --clock`); the runner puts
+ *     the execution's start on the product clock there (in the cloud both are the real clock).
+ * Besides Lambda tasks, `arn:aws:states:::states:startExecution` (request-response) runs locally: it starts an
+ * execution of the local state machine (the workflow's continue-as-new).
  * Everything the runner cannot honour (JSONata, heartbeats, other service integrations, timeouts beyond a
  * Node timer) throws here, at start-up, instead of behaving differently at run time.
  */
@@ -27,6 +32,9 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export const LAMBDA_INVOKE = `arn:${LOCAL_PARTITION}:states:::lambda:invoke`;
 export const LAMBDA_INVOKE_WAIT = `${LAMBDA_INVOKE}.waitForTaskToken`;
+export const START_EXECUTION = `arn:${LOCAL_PARTITION}:states:::states:startExecution`;
+/** Where patch 4 points `$$.Execution.StartTime`. */
+export const START_TIME_ON_CLOCK = 'StartTimeOnClock';
 
 export const localFunctionArn = (logicalId: string): string =>
   `arn:${LOCAL_PARTITION}:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
@@ -215,6 +223,12 @@ function patchTask(name: string, state: Json, functions: LocalFunctions): Json {
     throw new Error(`Task "${name}": resource ${resource} is not supported locally (a Lambda function ARN, ${LAMBDA_INVOKE} or ${LAMBDA_INVOKE_WAIT})`);
   }
   const out: Json = { ...state };
+  if (isRecord(state.Parameters)) out.Parameters = startTimeOnClock(state.Parameters);
+  if (kind === 'startExecution') {
+    const params = isRecord(state.Parameters) ? state.Parameters : {};
+    if (params.StateMachineArn === undefined && params['StateMachineArn.$'] === undefined) throw new Error(`Task "${name}": Parameters.StateMachineArn is missing`);
+    return out;
+  }
   let functionArn: string | undefined;
   if (kind === 'function') {
     functionArn = functionArnOf(resource);
@@ -272,12 +286,23 @@ const pathSegment = (key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(ke
 // ---------------------------------------------------------------------------------------------------------
 // Shared with the runner
 
-export type TaskKind = 'function' | 'invoke' | 'waitForTaskToken';
+export type TaskKind = 'function' | 'invoke' | 'waitForTaskToken' | 'startExecution';
+
+/** Patch 4: every `"<key>.$": "$$.Execution.StartTime"` of a Parameters template, at any depth. */
+function startTimeOnClock(template: Json): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(template)) {
+    out[key] = key.endsWith('.$') && value === '$$.Execution.StartTime' ? `$$.Execution.${START_TIME_ON_CLOCK}`
+      : isRecord(value) ? startTimeOnClock(value) : value;
+  }
+  return out;
+}
 
 /** How a Task's Resource runs locally; undefined when it cannot. */
 export function taskKindOf(resource: string): TaskKind | undefined {
   if (resource === LAMBDA_INVOKE) return 'invoke';
   if (resource === LAMBDA_INVOKE_WAIT) return 'waitForTaskToken';
+  if (resource === START_EXECUTION) return 'startExecution';
   if (/^arn:[^:]+:lambda:[^:]*:\d*:function:[^:]+(:[^:]+)?$/.test(resource)) return 'function';
   return undefined;
 }

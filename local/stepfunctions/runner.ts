@@ -13,7 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { now } from '#commons/clock.js';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
-  functionArnOf, LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, MAX_TIMER_SECONDS, taskKindOf,
+  functionArnOf, LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, MAX_TIMER_SECONDS, START_TIME_ON_CLOCK, taskKindOf,
   type LocalFunctions, type TaskKind,
 } from './definition.js';
 
@@ -176,12 +176,19 @@ export class LocalStepFunctions {
     if (this.closed) throw new Error('LocalStepFunctions is shut down');
     if (!EXECUTION_NAME.test(name)) throw new SfnServiceError('InvalidName', `Invalid Name: '${name}'`);
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-    if (this.executions.get(executionArn)?.status === 'RUNNING') {
-      throw new SfnServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-    }
     let json: JsonValue;
     try { json = toJson(input); } catch (e) {
       throw new SfnServiceError('InvalidExecutionInput', `Invalid execution input: ${(e as Error).message}`);
+    }
+    // As AWS: the same name and input while it runs answers that execution (StartExecution is idempotent);
+    // another input, or a name whose execution has closed (AWS keeps closed names 90 days; here, as long as
+    // the history keeps it), is refused.
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(json)) {
+        return { executionArn, startDate: existing.startDate };
+      }
+      throw new SfnServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const execution: Execution = {
       executionArn, name, status: 'RUNNING', input: json, startDate: now(), tokens: new Set(),
@@ -191,7 +198,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: this.handlersFor(execution) },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: executionArn, Name: name },
+        Execution: { Id: executionArn, Name: name, [START_TIME_ON_CLOCK]: execution.startDate.toISOString() },
         StateMachine: { Id: this.stateMachineArn, Name: this.stateMachineArn.split(':').pop() },
         Task: { Token: this.tokenPlaceholder },
       },
@@ -210,7 +217,6 @@ export class LocalStepFunctions {
         if (this.finish(execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'the execution ran longer than its TimeoutSeconds' })) execution.abort();
       });
     }
-    this.executions.delete(executionArn); // a reused name moves to the end of the history
     this.executions.set(executionArn, execution);
     this.started++;
     this.emit({ type: 'ExecutionStarted', executionArn, name });
@@ -290,6 +296,7 @@ export class LocalStepFunctions {
     const resource = String(state.Resource);
     const kind = taskKindOf(resource);
     if (kind === undefined) throw new Error(`Task "${name}": resource ${resource} cannot run locally (render the definition with renderDefinition)`);
+    if (kind === 'startExecution') return { kind, timeout: undefined };
     const params = isRecord(state.Parameters) ? state.Parameters : {};
     const target = kind === 'function' ? resource : typeof params.FunctionName === 'string' ? params.FunctionName : undefined;
     const functionArn = target === undefined ? undefined : functionArnOf(target);
@@ -329,6 +336,7 @@ export class LocalStepFunctions {
     try {
       if (plan.kind === 'function') return this.call(plan.functionArn!, input);
       const params = isRecord(input) ? input : {};
+      if (plan.kind === 'startExecution') return Promise.resolve(this.startFromTask(params));
       const functionArn = plan.functionArn ?? functionArnOf(String(params.FunctionName));
       if (plan.kind === 'invoke') {
         return this.call(functionArn, params.Payload ?? {}).then((payload) => ({ ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 }));
@@ -336,6 +344,23 @@ export class LocalStepFunctions {
       return this.waitForToken(execution, stateName, plan, params, functionArn);
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution` (request-response): starts an execution of this state machine and
+   * answers as the integration does; failures carry the integration's error names (`StepFunctions.<Name>Exception`).
+   */
+  private startFromTask(params: Json): JsonValue {
+    const fail = (code: string, message: string) => Object.assign(new Error(message), { name: `StepFunctions.${code}Exception` });
+    if (params.StateMachineArn !== this.stateMachineArn) throw fail('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(params.StateMachineArn)}'`);
+    const input = typeof params.Input === 'string' ? JSON.parse(params.Input) as unknown : params.Input ?? {};
+    try {
+      const { executionArn, startDate } = this.startExecution(typeof params.Name === 'string' ? params.Name : randomUUID(), input);
+      return { ExecutionArn: executionArn, StartDate: startDate.toISOString() };
+    } catch (error) {
+      if (error instanceof SfnServiceError) throw fail(error.code, error.message);
+      throw error;
     }
   }
 

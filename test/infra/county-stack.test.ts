@@ -153,8 +153,9 @@ describe('functions', () => {
       sync: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'],
       await: ['dynamodb:UpdateItem', 'states:SendTaskSuccess'],
       // Its failed invocations go to the failure queue (Lambda's DLQ is sent with the function's role).
-      reconcile: ['dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sqs:SendMessage',
-        'states:DescribeExecution', 'states:StartExecution'],
+      // GetItem: a stuck incident retried by id; SendTaskSuccess: an execution that missed a wake-up.
+      reconcile: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sqs:SendMessage',
+        'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution'],
       relay: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*',
         'secretsmanager:GetSecretValue', 'sqs:SendMessage'],
     };
@@ -240,11 +241,47 @@ describe('workflow', () => {
       expect(route.Choices.map((c: Json) => [c.StringEquals, c.Next])).toEqual([
         ...stages.map((target) => [target, `${target}: await`]),
         ['end', 'Done'],
+        ['continue', 'Continue as new'],
       ]);
-      // Both outcomes of an await (answered or timed out) go back to that stage's sync.
+      // Both outcomes of an await (answered or timed out) go back to that stage's sync; anything else fails.
       expect(states[`${stage}: await`].Next).toBe(`${stage}: sync`);
-      expect(states[`${stage}: await`].Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: `${stage}: sync` })]);
+      expect(states[`${stage}: await`].Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: `${stage}: sync` }),
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' },
+      ]);
     }
+  });
+
+  it('retries throttling and passing errors of every task with backoff and jitter, and catches the rest into Failed', () => {
+    const machine = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0]![1];
+    const states = definitionJson(machine.Properties.DefinitionString).States as Json;
+    for (const stage of [...county.ladder, 'verification']) {
+      for (const task of [`${stage}: sync`, `${stage}: await`]) {
+        const retry = states[task].Retry as Json[];
+        const lambda = retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'))!;
+        expect(lambda.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.SdkClientException', 'Lambda.Unknown']));
+        expect(lambda).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxAttempts: 6 });
+        expect(retry.find((r) => r.ErrorEquals.includes('TransientError'))).toMatchObject({ BackoffRate: 2, JitterStrategy: 'FULL', MaxDelaySeconds: 300 });
+        expect(retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+      }
+      expect(states[`${stage}: sync`].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' }]);
+    }
+    expect(states.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' });
+  });
+
+  it('continues as new by starting its own state machine (named, so the role needs no reference to it)', () => {
+    const [machineId, machine] = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0]!;
+    const states = definitionJson(machine.Properties.DefinitionString).States as Json;
+    expect(states['Continue as new']).toMatchObject({
+      Type: 'Task', ResultPath: null, Next: 'Done',
+      Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Name.$': '$.step.executionName', Input: { 'incidentId.$': '$.incidentId' } },
+    });
+    expect(String(states['Continue as new'].Resource)).toMatch(/:states:::states:startExecution$/);
+    expect(machine.Properties.StateMachineName).toBe('Gridflow-shouyang-incidents');
+    const roleRef = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const starts = statementsOfRole(json, roleRef).filter((st) => st.Action === 'states:StartExecution');
+    expect(JSON.stringify(starts)).toContain(':stateMachine:Gridflow-shouyang-incidents');
+    expect(JSON.stringify(starts)).not.toContain(machineId);
   });
 
   it('runs the reconciler every 5 minutes', () => {
@@ -338,9 +375,20 @@ describe('alarms and the failure queue', () => {
   const alarms = resourcesOf(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
   const opsTopic = { Ref: expect.stringMatching(/^AlarmsOpsTopic/) };
 
-  it('alarm on the failure queue and API 5xx: two metrics (a China county has no user pool and no trigger to watch)', () => {
-    expect(alarms.map((a) => `${a.Namespace}/${a.MetricName}`).sort()).toEqual(['AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible']);
+  it('alarm on the failure queue, API 5xx and stuck incidents: three metrics (a China county has no user pool and no trigger to watch)', () => {
+    expect(alarms.map((a) => `${a.Namespace}/${a.MetricName}`).sort()).toEqual(['AWS/ApiGateway/5xx', 'AWS/SQS/ApproximateNumberOfMessagesVisible', 'gridflow/IncidentsStuck-shouyang']);
     expect(JSON.stringify(alarms.find((a) => a.Namespace === 'AWS/SQS')!.Dimensions)).toContain('FailuresQueue');
+  });
+
+  it('raise one alarm when the reconciler marks an incident stuck (its log line names it)', () => {
+    const [, filter] = resourcesOf(json, 'AWS::Logs::MetricFilter')[0]!;
+    expect(filter.Properties.FilterPattern).toBe('{ $.message = "incident workflow stuck" }');
+    expect(filter.Properties.LogGroupName).toEqual({ Ref: expect.stringMatching(/^ReconcileFunctionLogs/) });
+    const { MetricName, MetricNamespace } = filter.Properties.MetricTransformations[0];
+    expect(alarms.filter((a) => a.Namespace === MetricNamespace && a.MetricName === MetricName)).toEqual([
+      expect.objectContaining({ Threshold: 1, AlarmDescription: expect.stringContaining('"stuck":"retry"') }),
+    ]);
+    template.hasOutput('ReconcileFunctionName', { Value: { Ref: fnId('reconcile') } });
   });
 
   it('send every alarm, and its end, to the ops topic', () => {

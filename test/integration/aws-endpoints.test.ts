@@ -150,13 +150,18 @@ describe('Step Functions endpoint, called with the real SFNClient', () => {
 
   it('answers ExecutionAlreadyExists, StopExecution, SendTaskFailure and unknown ARNs like AWS', async () => {
     decisions = [{ next: 'grid', waitSeconds: 600, version: 1 }];
-    const { executionArn } = await start('inc-2-1');
+    const { executionArn, startDate } = await start('inc-2-1');
     await waitingToken();
-    await expect(start('inc-2-1')).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    // Same name and input while it runs: the same execution (idempotent); another input: refused.
+    expect(await start('inc-2-1')).toMatchObject({ executionArn, startDate });
+    await expect(client.send(new StartExecutionCommand({ stateMachineArn: sfn.stateMachineArn, name: 'inc-2-1', input: '{"incidentId":"x"}' })))
+      .rejects.toBeInstanceOf(ExecutionAlreadyExists);
 
     const stopped = await client.send(new StopExecutionCommand({ executionArn, error: 'Replaced' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
     expect(await client.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Replaced' });
+    // A closed execution's name is refused.
+    await expect(start('inc-2-1')).rejects.toBeInstanceOf(ExecutionAlreadyExists);
 
     decisions = [{ next: 'town', waitSeconds: 600, version: 1 }, { next: 'town', waitSeconds: 600, version: 1 }];
     const second = await start('inc-2-2');

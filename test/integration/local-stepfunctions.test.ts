@@ -105,7 +105,7 @@ describe('LocalStepFunctions on the synthesized incident workflow', () => {
     expect(waiting).toEqual({ token: expect.any(String), executionArn, stateName: 'grid: await' });
     await until(() => awaitCalls.length === 1, 'the await handler');
     // The handler gets the Payload as Lambda would, with the token in place of $$.Task.Token.
-    expect(awaitCalls[0]).toEqual({ incidentId: 'inc-a', stage: 'grid', taskToken: waiting!.token, version: 1, waitSeconds: 600 });
+    expect(awaitCalls[0]).toEqual({ incidentId: 'inc-a', stage: 'grid', taskToken: waiting!.token, version: 1, waitSeconds: 600, executionName: 'inc-a-1' });
 
     sfn.sendTaskSuccess(waiting!.token, JSON.stringify({ woken: 'acknowledged' }));
     await statusIs(sfn, executionArn, 'SUCCEEDED');
@@ -166,12 +166,15 @@ describe('LocalStepFunctions on the synthesized incident workflow', () => {
     expect(JSON.parse(sfn.describeExecution(executionArn).output!).signal).toEqual({ woken: 'first' });
   });
 
-  it('refuses a second execution of a running name, aborts on stop and frees the name', async () => {
+  it('answers the running execution for the same name and input, refuses another input, aborts on stop and keeps the closed name', async () => {
     const { sfn, events } = harness(() => step('grid', 600));
-    const { executionArn } = sfn.startExecution('inc-e-1', { incidentId: 'inc-e' });
+    const { executionArn, startDate } = sfn.startExecution('inc-e-1', { incidentId: 'inc-e' });
     const token = await onlyToken(sfn);
 
-    expect(sfnError(() => sfn.startExecution('inc-e-1', { incidentId: 'inc-e' })).name).toBe('ExecutionAlreadyExists');
+    // AWS: StartExecution is idempotent for the same name and input while the execution runs.
+    expect(sfn.startExecution('inc-e-1', { incidentId: 'inc-e' })).toEqual({ executionArn, startDate });
+    expect(sfn.stats().executionsRunning).toBe(1);
+    expect(sfnError(() => sfn.startExecution('inc-e-1', { incidentId: 'other' })).name).toBe('ExecutionAlreadyExists');
     expect(sfnError(() => sfn.startExecution('bad name', {})).name).toBe('InvalidName');
 
     const { stopDate } = sfn.stopExecution(executionArn, { error: 'Replaced' });
@@ -180,8 +183,9 @@ describe('LocalStepFunctions on the synthesized incident workflow', () => {
     expect(sfnError(() => sfn.sendTaskSuccess(token, '{}')).name).toBe('TaskTimedOut');
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionAborted']);
 
-    // The name of a finished execution may run again (unique among running ones only).
-    expect(sfn.startExecution('inc-e-1', { incidentId: 'inc-e' }).executionArn).toBe(executionArn);
+    // AWS: a closed execution's name is refused (for 90 days), whatever the input.
+    expect(sfnError(() => sfn.startExecution('inc-e-1', { incidentId: 'inc-e' })).name).toBe('ExecutionAlreadyExists');
+    expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionAborted']);
     expect(sfnError(() => sfn.describeExecution(`${executionArn}-nope`)).name).toBe('ExecutionDoesNotExist');
   });
 
@@ -291,7 +295,7 @@ describe('LocalStepFunctions never leaves an unhandled rejection behind', () => 
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       execFile(process.execPath, ['--unhandled-rejections=strict', '--no-warnings', '--import', 'tsx', '--input-type=module', '-e', script],
-        { cwd: root, timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) ?? 1 : 0, stdout, stderr }));
+        { cwd: root, timeout: 100_000 }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) ?? 1 : 0, stdout, stderr }));
     });
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -302,5 +306,5 @@ describe('LocalStepFunctions never leaves an unhandled rejection behind', () => 
       ['FAILED', 'States.Runtime'],
       ['FAILED', 'Nope'],
     ]);
-  });
+  }, 120_000);
 });

@@ -6,7 +6,7 @@ import {
   LAMBDA_INVOKE_WAIT, MAX_TIMER_SECONDS, localFunctionArn, renderDefinition, type CfnTemplate,
 } from '#local/stepfunctions/definition.js';
 import { IncidentWorkflow } from '#workflows/incident-workflow.js';
-import { stagesOf, stateNames } from '#workflows/stages.js';
+import { FAILED_STATE, stagesOf, stateNames } from '#workflows/stages.js';
 
 type Json = Record<string, any>; // test-only: walking synthesized JSON
 
@@ -83,7 +83,10 @@ describe('renderDefinition on the synthesized incident workflow', () => {
       expect(wait.TimeoutSecondsPath).toBe('$.Payload.waitSeconds');
       // The token stays a context path: the runner supplies $$.Task.Token per task.
       expect(wait.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
-      expect(wait.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: names.sync }]);
+      expect(wait.Catch).toEqual([
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: names.sync },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: FAILED_STATE },
+      ]);
 
       const sync = states[names.sync]!;
       expect(sync.Resource).toBe(localFunctionArn(syncId));
@@ -97,6 +100,7 @@ describe('renderDefinition on the synthesized incident workflow', () => {
       const names = stateNames(stage);
       expected.States[names.await].TimeoutSecondsPath = '$.Payload.waitSeconds';
       expected.States[names.sync].TimeoutSeconds = 30;
+      expected.States[names.sync].Parameters.execution['startedAt.$'] = '$$.Execution.StartTimeOnClock';
     }
     expect(definition).toEqual(expected);
     expect(JSON.stringify(definition)).not.toMatch(/Fn::|"Ref"/);

@@ -1,6 +1,9 @@
 /**
  * The sync task's wait is measured from when its writes are done, which is when the stage's timer starts:
- * slow writes must not make the next step late (a deadline passing before its 80 % reminder fired).
+ * slow writes must not make the next step late (a deadline passing before its 80 % reminder fired). And the
+ * task keeps executions honest (issue 9, items 4 to 6): a stray execution ends, one near the one-year limit or
+ * built for another ladder continues as new (its successor recorded first), an open incident follows the
+ * county's ladder, and a dependency's passing failure is a TransientError the state machine retries.
  */
 import { jest } from '@jest/globals';
 import { CountySchema } from '#config/county-schema.js';
@@ -8,18 +11,30 @@ import type { Incident } from '#domain/incident.js';
 import { reportIncident } from '#domain/lifecycle.js';
 
 let writeMs = 0;
+let failGet: Error | null = null;
 const store = {
   current: null as Incident | null,
-  get: async () => store.current,
+  get: async () => {
+    if (failGet) throw failGet;
+    return store.current;
+  },
   save: async (next: Incident) => {
     jest.setSystemTime(Date.now() + writeMs); // the write takes this long
     store.current = next;
     return next;
   },
+  claimExecution: async (_id: string, from: string | null, to: string) => {
+    if (store.current!.workflow.executionName !== from) return false;
+    store.current = { ...store.current!, workflow: { ...store.current!.workflow, executionName: to } };
+    return true;
+  },
+  resetFailedExecutions: async () => {
+    store.current = { ...store.current!, workflow: { ...store.current!.workflow, failedExecutions: 0 } };
+  },
 };
 jest.unstable_mockModule('#commons/stores.js', () => ({ incidents: () => store }));
 jest.unstable_mockModule('../../functions/workflow/publish.js', () => ({ publishPending: async () => 0 }));
-const { handler } = await import('#workflow/sync.js');
+const { handler, CONTINUE_AFTER_DAYS } = await import('#workflow/sync.js');
 const { useCounty } = await import('#commons/county.js');
 
 const county = CountySchema.parse({
@@ -32,7 +47,19 @@ const county = CountySchema.parse({
 const t0 = new Date('2025-03-01T00:00:00.000Z');
 beforeEach(() => { useCounty(county); });
 
-afterEach(() => jest.useRealTimers());
+afterEach(() => {
+  jest.useRealTimers();
+  failGet = null;
+  writeMs = 0;
+  useCounty(county);
+});
+
+const reported = (name: string | null = 'inc-1-1', c = county) => {
+  const incident = reportIncident({ category: 'conflict', gridId: 'heishui-09', title: 'Wall', description: 'Dispute' },
+    { sub: 'r', name: 'R', role: 'reporter', scope: 'shouyang' }, c, t0, 'inc-1');
+  return { ...incident, workflow: { ...incident.workflow, executionName: name } };
+};
+const execution = (name: string, startedAt: Date) => ({ name, startedAt: startedAt.toISOString() });
 
 test.each([
   [0, 2], // reminder at 8 s, deadline at 10 s: wait 2 s
@@ -64,4 +91,60 @@ test('in a county with a calendar the wait runs to the instant computed in worki
   jest.useFakeTimers({ now: reportedAt.getTime(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
   const step = await handler({ incidentId: 'inc-2', stage: 'grid' });
   expect(step).toEqual({ next: 'grid', waitSeconds: (Date.parse('2025-03-03T03:12:00.000Z') - reportedAt.getTime()) / 1000, version: 1 });
+});
+
+describe('executions', () => {
+  test('an execution that is not the one in charge ends at its sync and changes nothing', async () => {
+    store.current = reported('inc-1-2');
+    jest.useFakeTimers({ now: t0.getTime() + 11_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const step = await handler({ incidentId: 'inc-1', stage: 'grid', execution: execution('inc-1-1', t0), ladder: 'grid,town,city' });
+    expect(step).toEqual({ next: 'end', waitSeconds: 1, version: 1 });
+    expect(store.current!.level).toBe('grid'); // the deadline passed, but only the execution in charge escalates
+  });
+
+  test('near the one-year limit it continues as new: the successor is recorded before the state machine starts it', async () => {
+    store.current = reported('inc-1-1');
+    const startedAt = new Date(t0.getTime() - (CONTINUE_AFTER_DAYS - 1) * 86_400_000);
+    jest.useFakeTimers({ now: t0.getTime() + 1_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    // Waiting 8 s would still end within the limit...
+    expect(await handler({ incidentId: 'inc-1', stage: 'grid', execution: execution('inc-1-1', t0), ladder: 'grid,town,city' }))
+      .toEqual({ next: 'grid', waitSeconds: 7, version: 1 });
+    // ...but not a day, from an execution that started 359 days ago.
+    store.current = { ...store.current!, deadline: new Date(t0.getTime() + 2 * 86_400_000).toISOString() };
+    const step = await handler({ incidentId: 'inc-1', stage: 'grid', execution: execution('inc-1-1', startedAt), ladder: 'grid,town,city' });
+    expect(step).toEqual({ next: 'continue', waitSeconds: 1, version: 1, executionName: 'inc-1-2' });
+    expect(store.current!.workflow.executionName).toBe('inc-1-2');
+    // The old execution, if it ran its sync again, would now end: only one runs on.
+    expect((await handler({ incidentId: 'inc-1', stage: 'grid', execution: execution('inc-1-1', startedAt), ladder: 'grid,town,city' })).next).toBe('end');
+  });
+
+  test('an execution of a definition built for another ladder continues as new; the incident follows the new ladder', async () => {
+    const four = CountySchema.parse({ ...county, ladder: ['grid', 'town', 'county', 'city'],
+      categories: [{ id: 'conflict', name: 'Neighbour conflict', deadlines: { grid: 'PT10S', town: 'PT10S', county: 'PT10S', city: 'PT10S' } }] });
+    store.current = { ...reported('inc-1-3', four), level: 'county' };
+    jest.useFakeTimers({ now: t0.getTime() + 1_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const step = await handler({ incidentId: 'inc-1', stage: 'county', execution: execution('inc-1-3', t0), ladder: 'grid,town,county,city' });
+    expect(step).toMatchObject({ next: 'continue', executionName: 'inc-1-4' });
+    // The county's current ladder has no county level: the incident moved to the nearest level above.
+    expect(store.current).toMatchObject({ level: 'city', version: 2, policy: { ladder: ['grid', 'town', 'city'] } });
+    expect(store.current!.timeline.at(-1)).toMatchObject({ type: 'escalated', level: 'city', reason: 'reconfigured', actor: null });
+    expect(Date.parse(store.current!.deadline!)).toBe(t0.getTime() + 1_000 + 10_000);
+  });
+
+  test("a dependency's passing failure is a TransientError; a bug is not", async () => {
+    store.current = reported();
+    failGet = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    await expect(handler({ incidentId: 'inc-1', stage: 'grid' })).rejects.toMatchObject({ name: 'TransientError' });
+    failGet = Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    await expect(handler({ incidentId: 'inc-1', stage: 'grid' })).rejects.toMatchObject({ name: 'TransientError' });
+    failGet = new TypeError('cannot read properties of undefined');
+    await expect(handler({ incidentId: 'inc-1', stage: 'grid' })).rejects.toMatchObject({ name: 'TypeError' });
+  });
+
+  test('a healthy run ends the streak of failed executions', async () => {
+    store.current = { ...reported(), workflow: { ...reported().workflow, failedExecutions: 2 } };
+    jest.useFakeTimers({ now: t0.getTime() + 1_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await handler({ incidentId: 'inc-1', stage: 'grid', execution: execution('inc-1-1', t0), ladder: 'grid,town,city' });
+    expect(store.current!.workflow.failedExecutions).toBe(0);
+  });
 });
