@@ -26,6 +26,11 @@ export function transientKind(error: unknown, depth = 0): TransientKind | null {
   const code = typeof e.code === 'string' ? e.code : '';
   if (TIMEOUT_NAMES.has(name) || code === 'ETIMEDOUT') return 'timeout';
   if (UNAVAILABLE_NAMES.has(name) || NETWORK_CODES.has(code)) return 'unavailable';
+  // The SDK wraps what is not an Error of this realm ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...",
+  // as under a test VM), keeping only the message.
+  const message = typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : '';
+  if (/\bETIMEDOUT\b/.test(message)) return 'timeout';
+  if (/\b(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)\b|socket hang up/.test(message)) return 'unavailable';
   const status = e.$metadata?.httpStatusCode;
   if ((typeof status === 'number' && status >= 500) || (e.$retryable !== undefined && e.$retryable !== null)) return 'unavailable';
   return transientKind(e.cause, depth + 1);
