@@ -99,7 +99,7 @@ const step = (next: SyncStep['next'], waitSeconds = 1, version = 1): SyncStep =>
 describe('LocalStepFunctions on the synthesized incident workflow', () => {
   it('(a) a waiting stage wakes up on SendTaskSuccess and goes back to sync', async () => {
     const { sfn, syncCalls, awaitCalls } = harness((call) => (call === 1 ? step('grid', 600, 1) : step('end', 1, 2)));
-    const { executionArn } = sfn.startExecution('inc-a-1', { incidentId: 'inc-a' });
+    const { executionArn, startDate } = sfn.startExecution('inc-a-1', { incidentId: 'inc-a' });
 
     const [waiting] = await until(() => sfn.waitingTokens().length === 1 && sfn.waitingTokens(), 'a waiting token');
     expect(waiting).toEqual({ token: expect.any(String), executionArn, stateName: 'grid: await' });
@@ -109,7 +109,9 @@ describe('LocalStepFunctions on the synthesized incident workflow', () => {
 
     sfn.sendTaskSuccess(waiting!.token, JSON.stringify({ woken: 'acknowledged' }));
     await statusIs(sfn, executionArn, 'SUCCEEDED');
-    expect(syncCalls).toEqual([{ incidentId: 'inc-a', stage: 'grid' }, { incidentId: 'inc-a', stage: 'grid' }]);
+    // The execution it runs in ($$.Execution.StartTime on the product clock) and the ladder it was built for.
+    const syncInput = { incidentId: 'inc-a', stage: 'grid', execution: { name: 'inc-a-1', startedAt: startDate.toISOString() }, ladder: 'grid,town,city' };
+    expect(syncCalls).toEqual([syncInput, syncInput]);
     const output = JSON.parse(sfn.describeExecution(executionArn).output!);
     expect(output).toEqual({ incidentId: 'inc-a', step: step('end', 1, 2), signal: { woken: 'acknowledged' } });
     expect(sfn.waitingTokens()).toEqual([]);
