@@ -10,7 +10,8 @@
  * (deployment-schema.ts): in a China region everyone who must be told needs a channel that works there.
  *
  * Context (optional): `-c opsEmails=a@x.cn,b@y.cn` adds those addresses to every county's ops topic;
- * `-c snsFilterPoliciesPerTopic=N` after AWS raised that quota for the account (default 200).
+ * `-c snsFilterPoliciesPerTopic=N` after AWS raised that quota for the account (default 200);
+ * `-c consoleDist=path` uploads another console build than console/dist.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ export interface GridflowStacks {
   readonly counties: ReadonlyMap<string, CountyStack>;
 }
 
-export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'consoleUrl' | 'snsFilterPoliciesPerTopic'> {
+export interface AddStacksOptions extends Pick<CountyStackProps, 'opsEmails' | 'apiThrottle' | 'cognitoFeaturePlan' | 'consoleDist' | 'snsFilterPoliciesPerTopic'> {
   /** The file bundled as a county's `county.json`. @default counties/<countyId>.json */
   readonly countyFile?: (county: County) => string;
   /** Account and region for counties whose file does not pin them. @default - environment-agnostic */
@@ -91,7 +92,7 @@ export function addGridflowStacks(app: App, counties: readonly County[], opts: A
       ...(opts.opsEmails ? { opsEmails: opts.opsEmails } : {}),
       ...(opts.apiThrottle ? { apiThrottle: opts.apiThrottle } : {}),
       ...(opts.cognitoFeaturePlan ? { cognitoFeaturePlan: opts.cognitoFeaturePlan } : {}),
-      ...(opts.consoleUrl ? { consoleUrl: opts.consoleUrl } : {}),
+      ...(opts.consoleDist ? { consoleDist: opts.consoleDist } : {}),
       ...(opts.snsFilterPoliciesPerTopic ? { snsFilterPoliciesPerTopic: opts.snsFilterPoliciesPerTopic } : {}),
       description: `gridflow county ${county.id} (${localName(county.name, 'en')}): incident API, workflow and notifications`,
       terminationProtection: true,
@@ -124,6 +125,7 @@ export function buildApp(app: App = new App()): App {
   const ops = context('opsEmails');
   const opsEmails = ops ? ops.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const quota = context('snsFilterPoliciesPerTopic');
+  const consoleDist = context('consoleDist');
   addGridflowStacks(app, counties, {
     defaultEnv: {
       account: context('account') ?? process.env.CDK_DEFAULT_ACCOUNT,
@@ -131,6 +133,7 @@ export function buildApp(app: App = new App()): App {
     },
     ...(opsEmails ? { opsEmails } : {}),
     ...(quota ? { snsFilterPoliciesPerTopic: Number(quota) } : {}),
+    ...(consoleDist ? { consoleDist } : {}),
   });
   return app;
 }

@@ -1,7 +1,8 @@
 /**
  * `Gridflow-<countyId>`: one county, production-grade on deploy. The HTTP API and its JWT authorizer, the
  * DynamoDB table, the incident workflow (the state machine the local runtime executes too), the level topics
- * and their subscriptions, the channel relay, the reconciler schedule, the failure queue and the ops alarms.
+ * and their subscriptions, the channel relay, the reconciler schedule, the failure queue, the ops alarms, and
+ * the web console (S3 + CloudFront) with its sign-in.
  * Every function gets exactly the table, topic, state machine and secret actions its handler uses (the list
  * is below, in one place, and test/infra asserts it action by action).
  */
@@ -29,6 +30,7 @@ import { IncidentWorkflow } from '#workflows/incident-workflow.js';
 import { OpsAlarms } from './constructs/alarms.js';
 import { GridflowFunction, REPO_ROOT } from './constructs/gridflow-function.js';
 import { CountyHttpApi, type ApiFunctionName, type Throttle } from './constructs/http-api.js';
+import { ConsoleHosting } from './constructs/console-hosting.js';
 import { CountyIdentity } from './constructs/identity.js';
 import { IncidentTable } from './constructs/incident-table.js';
 import { FailureQueue } from './constructs/failures.js';
@@ -62,10 +64,10 @@ export interface CountyStackProps extends StackProps {
    */
   readonly countyFile?: string;
   /**
-   * Base URL of the console, where every notification links (`<consoleUrl>/incidents/<id>`, contract §9).
-   * @default - `<API endpoint>/console`
+   * The built console uploaded to the console bucket (a folder with index.html; absolute or repository-relative).
+   * @default console/dist
    */
-  readonly consoleUrl?: string;
+  readonly consoleDist?: string;
   /** E-mail addresses subscribed to the ops alarm topic, besides the county's `deployment.ops.emails`. @default - none */
   readonly opsEmails?: readonly string[];
   /** Subscriptions with a filter policy SNS allows per topic in this account (raised on request). @default 200 */
@@ -85,6 +87,7 @@ export class CountyStack extends Stack {
   public readonly topics: LevelTopics;
   public readonly api: CountyHttpApi;
   public readonly identity: CountyIdentity;
+  public readonly console: ConsoleHosting;
   /** The relay is absent when nobody in the county has a channel. */
   public readonly functions: Readonly<Record<Exclude<FunctionName, 'relay'>, GridflowFunction>> & { readonly relay?: GridflowFunction };
   public readonly alarms: OpsAlarms;
@@ -106,6 +109,15 @@ export class CountyStack extends Stack {
     this.table = new IncidentTable(this, 'Incidents').table;
     const key = notificationKey(this, 'NotificationKey', `gridflow ${county.id}: notification topics, ops topic and failure queue`);
     this.failures = new FailureQueue(this, 'Failures', { countyId: county.id, key });
+    // The console and its sign-in before the API: the API admits the console's origin (CORS) and accepts the
+    // tokens of its sign-in client.
+    this.console = new ConsoleHosting(this, 'Console', {
+      county,
+      identityOrigins: this.identity.origins,
+      ...(props.consoleDist ? { distDir: props.consoleDist } : {}),
+      ...(county.deployment?.console ? { domain: { name: county.deployment.console.domain, certificate: county.deployment.console.certificate } } : {}),
+    });
+    const consoleSignIn = this.identity.addConsoleClient({ callbackUrl: this.console.callbackUrl, logoutUrl: this.console.logoutUrl });
 
     const countyFile = props.countyFile === undefined ? resolve(REPO_ROOT, 'counties', `${county.id}.json`)
       : isAbsolute(props.countyFile) ? props.countyFile : resolve(REPO_ROOT, props.countyFile);
@@ -146,7 +158,8 @@ export class CountyStack extends Stack {
 
     // Workflow tasks first: the state machine names them, and the API handlers need the state machine.
     const topicArns = Object.fromEntries(Object.entries(this.topics.topics).map(([level, topic]) => [topicEnv(level as Level), topic.topicArn]));
-    const sync = fn('sync', { timeout: Duration.seconds(30), environment: topicArns });
+    // Every notification links to the incident's page in the console (contract §9).
+    const sync = fn('sync', { timeout: Duration.seconds(30), environment: { ...topicArns, [CONSOLE_URL_ENV]: this.console.url } });
     const awaitFn = fn('await', { memorySize: 256 });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { ladder: county.ladder, syncFunction: sync, awaitFunction: awaitFn });
     const stateMachine = this.workflow.stateMachine;
@@ -168,9 +181,10 @@ export class CountyStack extends Stack {
       countyId: county.id,
       authorizer: this.identity.authorizer,
       functions: { report, getIncident, listIncidents, act, stats, health },
+      corsOrigins: [this.console.origin],
       ...(props.apiThrottle ? { throttle: props.apiThrottle } : {}),
     });
-    sync.addEnvironment(CONSOLE_URL_ENV, props.consoleUrl ?? `${this.api.url}/console`);
+    this.console.publish({ apiUrl: this.api.url, auth: consoleSignIn });
 
     // Least privilege, per handler: exactly what its code sends (test/infra/county-stack.test.ts lists it too).
     // Idempotency records: GetItem, PutItem, UpdateItem and DeleteItem (a failed request leaves no record).
@@ -223,6 +237,9 @@ export class CountyStack extends Stack {
     this.suppressFindings();
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the county API' });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.console.url}/`, description: 'The web console (notifications link here)' });
+    new CfnOutput(this, 'ConsoleDistributionDomain', { value: this.console.distribution.distributionDomainName, description: 'CNAME target of deployment.console.domain' });
+    new CfnOutput(this, 'ConsoleClientId', { value: consoleSignIn.clientId, description: 'OIDC client the console signs in with' });
     new CfnOutput(this, 'TokenIssuer', { value: this.identity.issuer });
     new CfnOutput(this, 'TokenAudience', { value: this.identity.audience });
     if (this.identity.userPool) new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });

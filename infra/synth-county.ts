@@ -3,7 +3,7 @@
  * run the very state machine the cloud runs, and tests use it. Without bundling (the default) no esbuild runs
  * (CDK context `aws:cdk:bundling-stacks` = []), so it takes seconds.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -13,6 +13,12 @@ import { addGridflowStacks } from './app.js';
 export interface SynthCountyOptions {
   /** Run esbuild for the functions (slow; proves the bundles). @default false */
   readonly bundle?: boolean;
+  /**
+   * The console build the stack uploads. The local runtime serves the console itself and reads only the state
+   * machine from this template, so it needs no build.
+   * @default - an empty page
+   */
+  readonly consoleDist?: string;
 }
 
 export interface SynthesizedCounty {
@@ -35,7 +41,12 @@ export function synthCountyTemplate(county: County, opts: SynthCountyOptions = {
       builtinCloudFormationValidation: false,
       context: opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
     });
-    const stack = addGridflowStacks(app, [county], { countyFile: () => countyFile }).counties.get(county.id)!;
+    const consoleDist = opts.consoleDist ?? join(outdir, 'console-placeholder');
+    if (!opts.consoleDist) {
+      mkdirSync(consoleDist);
+      writeFileSync(join(consoleDist, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>gridflow</title></head><body></body></html>\n');
+    }
+    const stack = addGridflowStacks(app, [county], { countyFile: () => countyFile, consoleDist }).counties.get(county.id)!;
     const template = app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
     return { template, stackName: stack.stackName };
   } finally {

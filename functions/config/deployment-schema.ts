@@ -49,7 +49,17 @@ export type SmsSettings = z.infer<typeof SmsSchema>;
 export const DeploymentSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'an AWS account is 12 digits').optional(),
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS region such as cn-north-1').optional(),
-  identity: z.strictObject({ issuer: z.url(), audience: z.string().min(1) }).optional(),
+  identity: z.strictObject({
+    issuer: z.url(),
+    audience: z.string().min(1),
+    /** The identity provider's public client (code + PKCE) the console signs in with; its tokens are accepted too. */
+    consoleClientId: z.string().min(1).optional(),
+  }).optional(),
+  /** The console's own domain (README "The console in the cloud"); required in the China regions. */
+  console: z.strictObject({
+    domain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lowercase host name such as gridflow.shouyang.gov.cn'),
+    certificate: z.string().min(1),
+  }).optional(),
   /** Who hears the county's alarms: subscribed by e-mail to its ops topic. Required with `region`. */
   ops: z.strictObject({ emails: z.array(z.email()).min(1) }).optional(),
   sms: SmsSchema.optional(),

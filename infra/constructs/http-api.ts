@@ -2,7 +2,7 @@
  * The county's HTTP API (API Gateway v2, payload format 2.0) of contract §4: a JWT authorizer on every route
  * but GET /health, stage-wide throttling, and JSON access logs that name the caller's `sub` but never a body.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -33,7 +33,16 @@ export interface CountyHttpApiProps {
   readonly throttle?: Throttle;
   /** @default one year */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the console's `https://<domain>`. API Gateway answers
+   * their preflight requests itself, without the authorizer.
+   * @default - none: no CORS configuration
+   */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** The request headers the console sends: its token, JSON bodies, idempotency keys and its language. */
+const CORS_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'accept-language'];
 
 export class CountyHttpApi extends Construct {
   public readonly api: apigw.HttpApi;
@@ -50,6 +59,17 @@ export class CountyHttpApi extends Construct {
       // The default stage is created below, with throttling and access logs the shortcut cannot set.
       createDefaultStage: false,
       defaultAuthorizer: props.authorizer,
+      ...(props.corsOrigins?.length ? {
+        corsPreflight: {
+          allowOrigins: [...props.corsOrigins],
+          allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+          allowHeaders: CORS_HEADERS,
+          // Bearer tokens, never cookies: no credentials mode.
+          allowCredentials: false,
+          // Chromium caps a cached preflight at 2 hours.
+          maxAge: Duration.hours(2),
+        },
+      } : {}),
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,

@@ -2,8 +2,13 @@
  * Who may call a county's API (contract §3): either the county's own Cognito user pool, whose ID tokens carry
  * `role` and `scope` claims (set by a pre-token-generation trigger from admin-only custom attributes), or the
  * external OIDC issuer of `deployment.identity` — the only choice in the China regions, which have no user pools.
+ *
+ * The console signs in with OpenID Connect (authorization code + PKCE, contract §9): with the user pool, through
+ * a public app client and the pool's Cognito domain (managed login, `addConsoleClient`); with an external
+ * issuer, through the public client `deployment.identity.consoleClientId` registered there. The API accepts the
+ * ID tokens of both clients.
  */
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -23,15 +28,39 @@ export interface CountyIdentityProps {
   readonly featurePlan?: cognito.FeaturePlan;
 }
 
+/** How the console signs in: what `/console/config.json` tells it (`auth`). */
+export interface ConsoleSignIn {
+  readonly authority: string;
+  readonly clientId: string;
+  readonly scope: string;
+}
+
+/** Where the console's sign-in returns to. */
+export interface ConsoleRedirects {
+  readonly callbackUrl: string;
+  readonly logoutUrl: string;
+}
+
 export class CountyIdentity extends Construct {
-  /** The JWT authorizer every route but /health uses. */
-  public readonly authorizer: IHttpRouteAuthorizer;
   /** Issuer and audience the API checks tokens against. */
   public readonly issuer: string;
   public readonly audience: string;
   public readonly userPool?: cognito.UserPool;
   public readonly userPoolClient?: cognito.UserPoolClient;
+  /** The pool's Cognito domain (managed login), where the console sends people to sign in. */
+  public readonly domain?: cognito.UserPoolDomain;
   public readonly claimsFunction?: GridflowFunction;
+  /**
+   * Origins the console's sign-in talks to (discovery document, keys, token endpoint): the issuer's and,
+   * with a user pool, its Cognito domain's. The console's CSP allows exactly these.
+   */
+  public readonly origins: readonly string[];
+
+  private readonly external?: { issuer: string; audience: string; consoleClientId?: string | undefined };
+  /** Clients whose tokens the API accepts; read when the authorizer is first used. */
+  private readonly clients: cognito.UserPoolClient[] = [];
+  private builtAuthorizer?: IHttpRouteAuthorizer;
+  private console?: cognito.UserPoolClient;
 
   constructor(scope: Construct, id: string, props: CountyIdentityProps) {
     super(scope, id);
@@ -41,9 +70,10 @@ export class CountyIdentity extends Construct {
     const partition = partitionOf(stack);
 
     if (external) {
+      this.external = external;
       this.issuer = external.issuer;
       this.audience = external.audience;
-      this.authorizer = new HttpJwtAuthorizer('Oidc', external.issuer, { jwtAudience: [external.audience] });
+      this.origins = [new URL(external.issuer).origin];
       return;
     }
     if (partition === 'china') {
@@ -101,9 +131,80 @@ export class CountyIdentity extends Construct {
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
 
-    this.issuer = `https://cognito-idp.${stack.region}.${Aws.URL_SUFFIX}/${this.userPool.userPoolId}`;
+    this.clients.push(this.userPoolClient);
+
+    // Managed login on a Cognito domain whose prefix is unique per stack (prefixes are global to a region).
+    const stackUnique = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+    this.domain = this.userPool.addDomain('SignIn', {
+      cognitoDomain: { domainPrefix: Fn.join('-', ['gridflow', county.id, stackUnique]) },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+
+    const issuerOrigin = `https://cognito-idp.${stack.region}.${Aws.URL_SUFFIX}`;
+    this.issuer = `${issuerOrigin}/${this.userPool.userPoolId}`;
     this.audience = this.userPoolClient.userPoolClientId;
-    // The ID token carries role and scope (the V1 trigger customises ID tokens); its `aud` is the client id.
-    this.authorizer = new HttpUserPoolAuthorizer('Cognito', this.userPool, { userPoolClients: [this.userPoolClient] });
+    this.origins = [issuerOrigin, this.domain.baseUrl()];
+  }
+
+  /** The console's app client of the user pool, once `addConsoleClient` made it. */
+  get consoleClient(): cognito.UserPoolClient | undefined { return this.console; }
+
+  /** The JWT authorizer every route but /health uses; built on first use, with every client known by then. */
+  get authorizer(): IHttpRouteAuthorizer {
+    if (!this.builtAuthorizer) {
+      if (this.external) {
+        const { issuer, audience, consoleClientId } = this.external;
+        const audiences = [...new Set([audience, consoleClientId ?? audience])];
+        this.builtAuthorizer = new HttpJwtAuthorizer('Oidc', issuer, { jwtAudience: audiences });
+      } else {
+        // The ID token carries role and scope (the V1 trigger customises ID tokens); its `aud` is the client id.
+        this.builtAuthorizer = new HttpUserPoolAuthorizer('Cognito', this.userPool!, { userPoolClients: [...this.clients] });
+      }
+    }
+    return this.builtAuthorizer;
+  }
+
+  /**
+   * The console's sign-in. With the user pool: a public app client (no secret) for the authorization code
+   * grant with PKCE, redirecting only to the console, shown by managed login. With an external issuer: its
+   * `consoleClientId` (default: the audience). Call before the API uses the authorizer.
+   */
+  addConsoleClient(redirects: ConsoleRedirects): ConsoleSignIn {
+    if (this.external) {
+      return { authority: this.issuer, clientId: this.external.consoleClientId ?? this.external.audience, scope: 'openid profile' };
+    }
+    if (this.builtAuthorizer) throw new Error('addConsoleClient() must come before the API uses the authorizer: its tokens must be accepted');
+    if (this.console) throw new Error('the console client exists already');
+    const pool = this.userPool!;
+    const client = pool.addClient('ConsoleClient', {
+      // A browser cannot keep a secret: a public client, and oidc-client-ts sends a PKCE challenge.
+      generateSecret: false,
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.PROFILE, cognito.OAuthScope.EMAIL],
+        callbackUrls: [redirects.callbackUrl],
+        logoutUrls: [redirects.logoutUrl],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      // The console keeps only the ID token; a session ends with the working day.
+      refreshTokenValidity: Duration.hours(12),
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ fullname: true, email: true })
+        .withCustomAttributes('role', 'scope'),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
+    // Managed login needs a style for the client; Cognito's own, in the user's browser language.
+    new cognito.CfnManagedLoginBranding(this, 'ConsoleLoginBranding', {
+      userPoolId: pool.userPoolId,
+      clientId: client.userPoolClientId,
+      useCognitoProvidedValues: true,
+    });
+    this.console = client;
+    this.clients.push(client);
+    return { authority: this.issuer, clientId: client.userPoolClientId, scope: 'openid profile email' };
   }
 }

@@ -6,11 +6,11 @@ import { loadAllCounties } from '#config/county-loader.js';
 import { renderDefinition, type CfnTemplate } from '#local/stepfunctions/definition.js';
 import { buildApp, cityEnv } from '#infra/app.js';
 import { stateMachineDefinitionOf, synthCountyTemplate } from '#infra/synth-county.js';
-import { allTemplates, build, resourcesOf, shouyang, testville, testville4, yuci, type Json } from './support.js';
+import { allTemplates, build, CONSOLE_FIXTURE, resourcesOf, shouyang, testville, testville4, yuci, type Json } from './support.js';
 
 const appOf = (context: Record<string, unknown> = {}) => {
   const outdir = mkdtempSync(join(tmpdir(), 'gridflow-app-test-'));
-  return { outdir, app: buildApp(new App({ outdir, analyticsReporting: false, context: { 'aws:cdk:bundling-stacks': [], ...context } })) };
+  return { outdir, app: buildApp(new App({ outdir, analyticsReporting: false, context: { 'aws:cdk:bundling-stacks': [], consoleDist: CONSOLE_FIXTURE, ...context } })) };
 };
 
 describe('the CDK app', () => {

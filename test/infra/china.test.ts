@@ -1,4 +1,6 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { County } from '#config/county-schema.js';
 import { actionsOf, allTemplates, build, resourcesOf, statementsOfRole, yuci, type Json } from './support.js';
 
@@ -23,7 +25,7 @@ describe.each([
     for (const t of every) expect(resourcesOf(t, 'AWS::Cognito::UserPool')).toEqual([]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Issuer: 'https://idp.yuci.example.cn/realms/yuci', Audience: ['gridflow'] },
+      JwtConfiguration: { Issuer: 'https://idp.yuci.example.cn/realms/yuci', Audience: ['gridflow', 'gridflow-console'] },
     });
   });
 
@@ -41,8 +43,43 @@ describe.each([
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
   });
 
+  it('serves the console on its ICP-filed domain with the IAM server certificate, through an origin access identity', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['gridflow.yuci.example.cn'],
+        ViewerCertificate: { IamCertificateId: 'ASCAYUCICONSOLEEXAMPLE1', SslSupportMethod: 'sni-only', MinimumProtocolVersion: 'TLSv1.2_2021' },
+        Origins: [Match.objectLike({ S3OriginConfig: { OriginAccessIdentity: Match.anyValue() } })],
+        // CloudFront's managed policies are not in the China partition: the county's own cache policy.
+        DefaultCacheBehavior: Match.objectLike({ CachePolicyId: { Ref: Match.stringLikeRegexp('^ConsoleCache') } }),
+        HttpVersion: 'http2',
+        PriceClass: 'PriceClass_All',
+      }),
+    });
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://gridflow.yuci.example.cn'] }) });
+  });
+
+  it('signs the console in at the county\'s issuer with its console client (whose tokens the API accepts, above)', () => {
+    const [, policy] = resourcesOf(countyJson, 'AWS::CloudFront::ResponseHeadersPolicy')[0]!;
+    expect(JSON.stringify(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy))
+      .toMatch(/connect-src 'self' https:\/\/\*\.execute-api\.cn-north(west)?-1\.", *\{"Ref":"AWS::URLSuffix"\}," https:\/\/idp\.yuci\.example\.cn;/);
+    const [, pages] = resourcesOf(countyJson, 'Custom::CDKBucketDeployment').find(([id]) => id.startsWith('ConsolePages'))!;
+    const keys = pages.Properties.SourceObjectKeys as string[];
+    const config = keys.map((k) => join(built.outdir, `asset.${k.replace(/\.zip$/, '')}`, 'config.json')).find((f) => existsSync(f))!;
+    expect(JSON.parse(readFileSync(config, 'utf8')).auth).toEqual({
+      kind: 'oidc', authority: 'https://idp.yuci.example.cn/realms/yuci', clientId: 'gridflow-console', scope: 'openid profile',
+    });
+  });
+
   it('needs no deploy-time partition conditions: everything was decided at synth time', () => {
     for (const t of every) expect(Object.keys(t.Conditions ?? {})).toEqual([]);
+  });
+});
+
+describe('a China county without a console domain', () => {
+  it('fails to synthesize with a message saying what to set', () => {
+    const { console: _dropped, ...deployment } = yuci().deployment!;
+    expect(() => build([{ ...yuci(), deployment }])).toThrow(/CloudFront serves content only on an ICP-filed domain with an IAM server certificate: set deployment.console/);
   });
 });
 

@@ -68,13 +68,14 @@ describe('HTTP API', () => {
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Audience: [county.deployment!.identity!.audience], Issuer: county.deployment!.identity!.issuer },
+      // The API's audience and the console's client (contract §9 sign-in), both issued by the county's provider.
+      JwtConfiguration: { Audience: [county.deployment!.identity!.audience, county.deployment!.identity!.consoleClientId], Issuer: county.deployment!.identity!.issuer },
     });
     // A county without deployment.identity trusts its own user pool.
     Template.fromJSON(cognitoJson).hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: {
-        Audience: [{ Ref: Match.stringLikeRegexp('^IdentityUsersApiClient') }],
+        Audience: [{ Ref: Match.stringLikeRegexp('^IdentityUsersApiClient') }, { Ref: Match.stringLikeRegexp('^IdentityUsersConsoleClient') }],
         Issuer: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^IdentityUsers') }])] },
       },
     });
@@ -130,7 +131,7 @@ describe('functions', () => {
       TOPIC_ARN_GRID: { Ref: expect.stringMatching(/^NotificationsGridTopic/) },
       TOPIC_ARN_TOWN: { Ref: expect.stringMatching(/^NotificationsTownTopic/) },
       TOPIC_ARN_CITY: { 'Fn::ImportValue': expect.stringMatching(/^Gridflow-City-jinzhong:ExportsOutputRefCityTopic/) },
-      CONSOLE_URL: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^HttpApi/), 'ApiEndpoint'] }, '/console']] },
+      CONSOLE_URL: `https://${county.deployment!.console!.domain}/console`,
     });
     expect(env('sync').TOPIC_ARN_COUNTY).toBeUndefined();
     // The cursor key is an SSM SecureString named here, never derived from anything in the template.

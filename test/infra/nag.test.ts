@@ -12,7 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { loadAllCounties } from '#config/county-loader.js';
 import { buildApp } from '#infra/app.js';
-import { build, testville, testville4 } from './support.js';
+import { build, CONSOLE_FIXTURE, testville, testville4 } from './support.js';
 
 describe('cdk-nag AwsSolutions', () => {
   it.each([
@@ -42,7 +42,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('runs on every synth of the app: an unacknowledged finding stops it', () => {
-    const app = buildApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'gridflow-nag-test-')), context: { 'aws:cdk:bundling-stacks': [] } }));
+    const app = buildApp(new App({ outdir: mkdtempSync(join(tmpdir(), 'gridflow-nag-test-')), context: { 'aws:cdk:bundling-stacks': [], consoleDist: CONSOLE_FIXTURE } }));
     const stack = app.node.findChild('Gridflow-yuci');
     new sqs.Queue(stack, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);

@@ -25,12 +25,15 @@ export const testville4 = (): County => countyFile('test/fixtures/counties/testv
 
 export interface Built extends GridflowStacks { app: App; outdir: string }
 
+/** A console build of three files (index.html, a hashed chunk, a favicon): what the stacks upload in tests. */
+export const CONSOLE_FIXTURE = 'test/fixtures/console-dist';
+
 /** The app's stacks for `counties`, unsynthesized, with bundling skipped. */
 export function build(counties: readonly County[], opts: AddStacksOptions = {}): Built {
   const outdir = mkdtempSync(join(tmpdir(), 'gridflow-infra-test-'));
   // CDK's built-in CloudFormation lint pass runs in app.test.ts (through buildApp); here it would only cost time.
   const app = new App({ outdir, analyticsReporting: false, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  return { app, outdir, ...addGridflowStacks(app, counties, opts) };
+  return { app, outdir, ...addGridflowStacks(app, counties, { consoleDist: CONSOLE_FIXTURE, ...opts }) };
 }
 
 /** Synthesizes and returns every template of the assembly by file name, nested stacks included. */

@@ -72,7 +72,8 @@ describe('the real county files', () => {
     expect(yuci.categories.map((c) => c.id)).toEqual(CATEGORY_IDS);
     expect(yuci.deployment).toMatchObject({
       region: 'cn-north-1',
-      identity: { issuer: 'https://idp.yuci.example.cn/realms/yuci', audience: 'gridflow' },
+      identity: { issuer: 'https://idp.yuci.example.cn/realms/yuci', audience: 'gridflow', consoleClientId: 'gridflow-console' },
+      console: { domain: 'gridflow.yuci.example.cn', certificate: 'ASCAYUCICONSOLEEXAMPLE1' },
     });
     expect(yuci.deployment?.account).toBeUndefined();
   });
@@ -185,6 +186,21 @@ describe('an invalid county', () => {
       expect.stringMatching(/^\$\.webhooks\[0\]\.filter\.townId\[1\] unknown townId "west"/),
     ]));
     expect(paths.join('\n')).not.toMatch(/townId\[0\]/);
+  });
+
+  it('checks the console\'s domain and the identity block\'s console client', () => {
+    const c = fixtureJson('testville.json');
+    c.deployment = { identity: { issuer: 'https://idp.example.cn/realms/t', audience: 'gridflow', consoleClientId: '' },
+      console: { domain: 'https://Gridflow.example.cn/', certificate: '' } };
+    const paths = configError(() => parseCounty(c)).problems.map((p) => `${p.path} ${p.message}`);
+    expect(paths).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^\$\.deployment\.identity\.consoleClientId /),
+      expect.stringMatching(/^\$\.deployment\.console\.domain a lowercase host name such as/),
+      expect.stringMatching(/^\$\.deployment\.console\.certificate /),
+    ]));
+    c.deployment.identity.consoleClientId = 'gridflow-console';
+    c.deployment.console = { domain: 'gridflow.testville.example.cn', certificate: 'ASCAEXAMPLE' };
+    expect(parseCounty(c).deployment?.console?.domain).toBe('gridflow.testville.example.cn');
   });
 
   it('is not a county at all', () => {
