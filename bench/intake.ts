@@ -75,7 +75,7 @@ export async function runIntake(s: Session, opts: IntakeOptions = INTAKE_DEFAULT
   await deleteItems(s, floorItems);
 
   note('intake: the repository\'s create alone, same items');
-  const repository = new IncidentRepository(s.doc, s.tableName);
+  const repository = new IncidentRepository(s.doc, s.tableName, s.bench.county.timeZone);
   const createItems = items.map(withFreshId).map(fromItem);
   const create = await runPool(createItems.length, opts.concurrency, (i) => repository.create(createItems[i]!));
   await deleteItems(s, createItems.map(toItem));

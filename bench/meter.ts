@@ -351,7 +351,7 @@ function pkOf(item: unknown): string {
 
 /** Stats counter items a transaction updates along with the incident. */
 const counterItems = (input: Json): number => (Array.isArray(input.TransactItems)
-  ? (input.TransactItems as Json[]).filter((t) => pkOf((Object.values(t)[0] as Json | undefined)?.Key).startsWith('STATS#')).length
+  ? (input.TransactItems as Json[]).filter((t) => /^(STATS|SERIES)#/.test(pkOf((Object.values(t)[0] as Json | undefined)?.Key))).length
   : 0);
 
 /** The incident a command works on: its key, or the first incident item of a transaction. */

@@ -11,7 +11,7 @@ import { ACTIONS, ROLES } from '#domain/incident.js';
 import { ActionBody, ListQuery, ReportBody, StatsQuery } from './schemas.js';
 import {
   DeadlineSpec, FieldError, GatewayMessage, Health, Incident, IncidentPage, Location, PendingExtension, Problem, Reporter, Resolution, Stats,
-  StatsWindow, TimelineEvent,
+  StatsDay, StatsGroup, StatsWindow, TimelineEvent,
   type IncidentBody, type IncidentPageBody, type ProblemBody, type StatsBody,
 } from './response-schemas.js';
 
@@ -36,6 +36,8 @@ export interface OperationDoc {
   idempotent: boolean;
   body?: 'ReportBody' | 'ActionBody';
   query?: z.ZodObject;
+  /** Answers with names in the caller's language (`Accept-Language`). */
+  localized?: boolean;
   success: { status: 200 | 201; description: string; schema: string; example?: string; location?: boolean };
   /** The error statuses that apply, each with what it means for this route. */
   errors: Partial<Record<ErrorStatus, string>>;
@@ -135,12 +137,17 @@ export const OPERATIONS: readonly OperationDoc[] = [
     summary: 'Figures for the caller\'s jurisdiction',
     description: 'Counts the incidents reported in the window, in the caller\'s jurisdiction: a grid leader its grid, a town '
       + 'supervisor its town, the county and city roles the whole county, a reporter what it reported. All time when `from` and '
-      + '`to` are absent; otherwise widened to whole UTC hours, and `window` says which period was counted. A token for another '
-      + 'county or city gets zero figures, not an error.',
-    auth: true, idempotent: false, query: StatsQuery,
+      + '`to` are absent; otherwise widened to whole days of the county\'s time zone, and `window` says which period was counted. '
+      + '`groupBy` adds the same figures per town, community, grid or category of the jurisdiction (names in the caller\'s '
+      + 'language); `series=day` adds the reports, resolutions, escalations and closings of every day from `from` to `to` '
+      + '(both needed, at most 366 days). Summed from counters kept per day, month and all time, never by reading incidents '
+      + '(a reporter\'s from its own incidents). The counters follow each change within moments: see docs/api.md. A token for '
+      + 'another county or city gets zero figures, not an error.',
+    auth: true, idempotent: false, query: StatsQuery, localized: true,
     success: { status: 200, description: 'The figures.', schema: 'Stats', example: 'stats' },
     errors: {
-      400: 'An unknown parameter, a `from` or `to` that is not an ISO 8601 date-time with offset, or `to` before `from`.',
+      400: 'An unknown parameter or `groupBy`, a `from` or `to` that is not an ISO 8601 date-time with offset, `to` before `from`, '
+        + 'or `series=day` without both `from` and `to` or over more than 366 days.',
       401: AUTH_401,
       500: UNEXPECTED,
     },
@@ -165,8 +172,10 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
   overdue: 'Only incidents whose top level missed its deadline (`true`) or not (`false`).',
   limit: 'Page size, 1–100.',
   cursor: 'The `nextCursor` of the previous page of the same query, as returned.',
-  from: 'Count incidents reported at or after this instant (ISO 8601 date-time with offset, e.g. `2026-11-01T00:00:00+08:00`).',
-  to: 'Count incidents reported at or before this instant (ISO 8601 date-time with offset); not before `from`.',
+  from: 'Count incidents reported from the day (in the county\'s time zone) of this instant on (ISO 8601 date-time with offset, e.g. `2026-11-01T00:00:00+08:00`).',
+  to: 'Count incidents reported up to the end of the day (in the county\'s time zone) of this instant (ISO 8601 date-time with offset); not before `from`.',
+  groupBy: 'Add `groups`: the same figures per town, community, grid or category of the caller\'s jurisdiction, every unit listed.',
+  series: 'Add `series`: per day of the county\'s time zone from `from` to `to` (both needed, at most 366 days), the reports, resolutions, escalations and closings that day.',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +325,35 @@ const stats: StatsBody = {
   overdueOpen: 2,
 };
 
+const statsByGrid: StatsBody = {
+  window: { from: '2026-11-29T16:00:00.000Z', to: '2026-11-30T15:59:59.999Z' },
+  total: 3,
+  byCategory: {
+    conflict: 2, 'safety-hazard': 0, 'epidemic-prevention': 0, sanitation: 1, 'public-order': 0,
+    'elderly-care': 0, 'information-collection': 0, 'policy-publicity': 0,
+  },
+  byStatus: { open: 1, resolved: 1, closed: 1, rejected: 0 },
+  resolvedAtLevel: { grid: 2, town: 0, city: 0 },
+  resolvedOnSpot: 1,
+  onTimeRate: 1,
+  overdueOpen: 0,
+  groups: [
+    {
+      id: 'heishui-09', name: '第9网格', total: 3,
+      byCategory: {
+        conflict: 2, 'safety-hazard': 0, 'epidemic-prevention': 0, sanitation: 1, 'public-order': 0,
+        'elderly-care': 0, 'information-collection': 0, 'policy-publicity': 0,
+      },
+      byStatus: { open: 1, resolved: 1, closed: 1, rejected: 0 },
+      resolvedAtLevel: { grid: 2, town: 0, city: 0 },
+      resolvedOnSpot: 1,
+      onTimeRate: 1,
+      overdueOpen: 0,
+    },
+  ],
+  series: [{ date: '2026-11-30', reported: 3, resolved: 2, escalated: 0, closed: 1 }],
+};
+
 const validationProblem: ProblemBody = {
   type: 'https://gridflow.dev/problems/validation', title: 'Invalid request', status: 400,
   detail: 'The request does not match the schema.', instance: '/incidents',
@@ -337,6 +375,7 @@ export const EXAMPLES: Record<string, { schema: z.ZodType; value: unknown; summa
   extensionRequested: { schema: Incident, value: extensionRequested, summary: 'The grid leader asked for two more working days (as the town sees it)' },
   incidentPage: { schema: IncidentPage, value: incidentPage, summary: 'A page with more to come' },
   stats: { schema: Stats, value: stats, summary: 'A town\'s November (Asia/Shanghai)' },
+  statsByGrid: { schema: Stats, value: statsByGrid, summary: 'A grid leader\'s 30 November by grid, with its day (`groupBy=grid&series=day`, Accept-Language: zh-CN)' },
   validationProblem: { schema: Problem, value: validationProblem, summary: 'A schema violation' },
   conflictProblem: { schema: Problem, value: conflictProblem, summary: 'A stale expectedVersion' },
 };
@@ -409,6 +448,10 @@ function operation(op: OperationDoc): JsonObject {
   if (op.idempotent) headers['Idempotent-Replayed'] = { $ref: '#/components/headers/Idempotent-Replayed' };
   const media: JsonObject = { schema: { $ref: SCHEMA_REF(op.success.schema) } };
   if (op.success.example) media.examples = { [op.success.example]: { $ref: `#/components/examples/${op.success.example}` } };
+  if (op.localized) {
+    parameters.push({ $ref: '#/components/parameters/AcceptLanguage' });
+    if (op.operationId === 'getStats') (media.examples as JsonObject).statsByGrid = { $ref: '#/components/examples/statsByGrid' };
+  }
 
   const responses: JsonObject = {
     [String(op.success.status)]: {
@@ -511,6 +554,13 @@ export function buildOpenApi(): OpenApiDocument {
       },
       parameters: {
         IncidentId: { name: 'id', in: 'path', required: true, description: 'The incident id (a UUID).', schema: { type: 'string', minLength: 1 } },
+        AcceptLanguage: {
+          name: 'Accept-Language', in: 'header', required: false,
+          description: 'The language of the names in the response: `zh-CN` (any `zh`) or `en` (any `en`), the first of them listed wins; '
+            + 'otherwise the county\'s locale.',
+          schema: { type: 'string' },
+          example: 'zh-CN,zh;q=0.9,en;q=0.8',
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key', in: 'header', required: false,
           description: 'A repeat with the same key and body within 24 h answers the first response again (same status, same body) '
@@ -530,8 +580,8 @@ export function buildOpenApi(): OpenApiDocument {
       schemas: {
         ...requestSchemas(),
         ...componentSchemas({
-          Incident, TimelineEvent, DeadlineSpec, PendingExtension, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow, Health,
-          Problem, FieldError, GatewayMessage,
+          Incident, TimelineEvent, DeadlineSpec, PendingExtension, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow, StatsGroup,
+          StatsDay, Health, Problem, FieldError, GatewayMessage,
         }, 'output'),
       },
       examples: Object.fromEntries(Object.entries(EXAMPLES).map(([name, e]) => [name, { summary: e.summary, value: e.value as Json }])),

@@ -102,12 +102,11 @@ export const IncidentPage = z.strictObject({
 const count = z.number().int().min(0);
 
 export const StatsWindow = z.strictObject({
-  from: utc.nullable().meta({ description: 'First instant covered; null: since the beginning.' }),
-  to: utc.nullable().meta({ description: 'Last instant covered (inclusive); null: until now.' }),
-}).meta({ description: 'The period actually counted: `from`/`to` widened to whole UTC hours (counters are kept per hour).' });
+  from: utc.nullable().meta({ description: 'First instant covered: the start of `from`\'s day in the county\'s time zone; null: since the beginning.' }),
+  to: utc.nullable().meta({ description: 'Last instant covered (inclusive): the end of `to`\'s day in the county\'s time zone; null: until now.' }),
+}).meta({ description: 'The period actually counted: `from`/`to` widened to whole days of the county\'s time zone (counters are kept per day).' });
 
-export const Stats = z.strictObject({
-  window: StatsWindow,
+const figures = {
   total: count.meta({ description: 'Incidents reported in the window.' }),
   byCategory: z.record(z.string(), count).meta({ description: 'Incidents by category id; every category of the county is listed, 0 when none.' }),
   byStatus: z.record(z.enum(STATUSES), count).meta({ description: 'Incidents by current status; every status is listed.' }),
@@ -116,9 +115,36 @@ export const Stats = z.strictObject({
   }),
   resolvedOnSpot: count.meta({ description: 'Incidents reported already resolved on the spot by the grid worker (and not reopened since).' }),
   onTimeRate: z.number().min(0).max(1).nullable().meta({
-    description: 'Resolved before the deadline of the level that resolved them / resolved, from 0 to 1; null when nothing was resolved.',
+    description: 'Resolved before the deadline in force when they were resolved / resolved, from 0 to 1; null when nothing was resolved.',
   }),
   overdueOpen: count.meta({ description: 'Open incidents marked overdue (the top level missed its deadline).' }),
+};
+
+export const StatsGroup = z.strictObject({
+  id: z.string().meta({ description: 'The town, community, grid or category id.' }),
+  name: z.string().meta({ description: 'Its name in the caller\'s language (`Accept-Language` zh-CN or en, else the county\'s locale).' }),
+  ...figures,
+}).meta({ description: 'The figures of one unit of the caller\'s jurisdiction, over the same incidents as the totals.' });
+
+export const StatsDay = z.strictObject({
+  date: z.iso.date().meta({ description: 'A calendar day of the county\'s time zone.' }),
+  reported: count.meta({ description: 'Incidents reported that day.' }),
+  resolved: count.meta({ description: '`resolved` events that day.' }),
+  escalated: count.meta({ description: '`escalated` events that day (every escalation: by deadline, by hand, by reconfiguration; a return is not one).' }),
+  closed: count.meta({ description: '`closed` events that day.' }),
+});
+
+export const Stats = z.strictObject({
+  window: StatsWindow,
+  ...figures,
+  groups: z.array(StatsGroup).optional().meta({
+    description: 'With `groupBy`: one entry per unit of the caller\'s jurisdiction in the county file\'s order, units with no incident '
+      + 'included (figures zero); for a jurisdiction smaller than the unit (a grid leader grouping by town), the one unit that holds it.',
+  }),
+  series: z.array(StatsDay).optional().meta({
+    description: 'With `series=day`: one entry per day of the county\'s time zone from `from`\'s day to `to`\'s day, counting events by the day '
+      + 'they happened (not only those of the incidents reported in the window).',
+  }),
 }).meta({
   description: 'Figures for the caller\'s jurisdiction, over the incidents reported in the window; all time when `from` and `to` are absent.',
 });

@@ -9,6 +9,7 @@ import { ACTIONS, ALL_LEVELS, STATUSES } from '#domain/incident.js';
 import { NOTE_REQUIRED } from '#domain/lifecycle.js';
 import { nowMs } from '#commons/clock.js';
 import { text } from '#commons/text.js';
+import { GROUP_KINDS } from '#domain/stats.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens').max(100);
 
@@ -96,7 +97,13 @@ export const ListQuery = z.strictObject({
 });
 export type ListQuery = z.output<typeof ListQuery>;
 
-export const StatsQuery = z.strictObject({ from: isoDateTime.optional(), to: isoDateTime.optional() })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { path: ['to'], message: 'to must not be before from' });
+export const StatsQuery = z.strictObject({
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  groupBy: z.enum(GROUP_KINDS).optional(),
+  series: z.enum(['day']).optional(),
+})
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { path: ['to'], message: 'to must not be before from' })
+  .refine((q) => !q.series || (q.from !== undefined && q.to !== undefined), { path: ['series'], message: 'series=day needs both from and to' });
 export type StatsQuery = z.output<typeof StatsQuery>;
 

@@ -1,22 +1,30 @@
 /**
- * Stats from counters (contract §4 "Stats"): what one incident adds to the figures in its current
- * state, what a change adds or takes away, and how counters sum up to the response. Pure: no I/O.
+ * Stats from counters (contract §4 and §10 "Stats"). Pure: no I/O.
  *
- * The storage layer writes the counter changes in the same transaction as the incident, conditional on
- * the incident's version. That is only exact because a contribution depends on visible fields alone
- * (never on the workflow's bookkeeping, which changes without a version bump): the stored record at
- * `prev.version` then always counts exactly what `prev` counts.
+ * Two kinds of counter cells, both small items that only ever receive additions:
  *
- * Buckets: counters are kept per scope (county, town, grid, reporter) and per UTC hour in which the
- * incident was reported, plus one all-time bucket per scope. Hours rather than days: every local
- * midnight of a whole-hour time zone (all of China, UTC+8) is a UTC hour boundary, so a window of local
- * days is covered exactly; UTC-day buckets would widen a one-day Shanghai window to two days.
+ * - **Cohort cells** hold the figures of the incidents *reported* in one bucket of time, counted in their state
+ *   now: one cell per (bucket, town, grid, category). Buckets are the day the incident was reported in the
+ *   county's time zone, its month, and all time, so a window of days reads whole months plus at most a few
+ *   days at each end, and all time reads one bucket. A change of an old incident (closed three weeks after
+ *   it was reported) moves the cells of the day it was reported. The cell is the finest unit anyone groups by:
+ *   a county, a town, a community, a grid or a category is a sum of cells, read by one Query per bucket
+ *   (towns and grids are a key prefix), never one read per unit.
+ * - **Series cells** count events by the day they happened: `reported`, `resolved`, `escalated`, `closed`, one
+ *   cell per (town, day, grid), so a town's or the county's days are a range of keys.
+ *
+ * What an incident adds is derived from its record alone (`counted`), and what a change adds is the difference
+ * between what was counted before and what the record counts now (`counterWrites`): applying every change
+ * exactly once keeps the cells equal to the sum over the records, whoever applies them and whenever.
  */
-import { STATUSES, type Caller, type Incident, type Level, type Status } from './incident.js';
+import { STATUSES, type Caller, type Incident, type Level, type Status, type TimelineEvent } from './incident.js';
 import type { JurisdictionContext } from './jurisdiction.js';
+import {
+  addDays, daysBetween, daysInclusive, endOfLocalDay, firstOfMonth, lastOfMonth, localDate, monthOf, startOfLocalDay,
+} from './local-days.js';
 import { deadlineAtEvent } from './notifications.js';
 
-/** Counter name -> count. Names: `total`, `category#<id>`, `status#<s>`, `resolvedAt#<level>`, ... */
+/** Counter name -> count. */
 export type Counters = Record<string, number>;
 
 export const TOTAL = 'total';
@@ -24,27 +32,30 @@ export const RESOLVED = 'resolved';
 export const RESOLVED_ON_TIME = 'resolvedOnTime';
 export const RESOLVED_ON_SPOT = 'resolvedOnSpot';
 export const OVERDUE_OPEN = 'overdueOpen';
-export const categoryCounter = (category: string) => `category#${category}`;
 export const statusCounter = (status: Status) => `status#${status}`;
 export const resolvedAtCounter = (level: Level) => `resolvedAt#${level}`;
 
-/** The bucket of all time; sorts after every hour bucket (`A` > `9`), so hour ranges never include it. */
-export const ALL_TIME_BUCKET = 'ALL';
-const HOUR_MS = 3_600_000;
+/** The events a series counts per day (contract §10: a return is not an escalation). */
+export const SERIES_EVENTS = ['reported', 'resolved', 'escalated', 'closed'] as const;
+export type SeriesEvent = (typeof SERIES_EVENTS)[number];
+const COUNTED_EVENTS: ReadonlySet<string> = new Set(SERIES_EVENTS);
+
+/** The longest series (contract §10). */
+export const MAX_SERIES_DAYS = 366;
+/** The all-time bucket. Day buckets are `YYYY-MM-DD`, month buckets `YYYY-MM`. */
+export const ALL_TIME = 'ALL';
 
 // ---------------------------------------------------------------------------------------------
-// Contributions
+// What one incident counts
 
-/** Index of the last `resolved` event, or -1. */
 function lastResolvedIndex(incident: Incident): number {
   for (let i = incident.timeline.length - 1; i >= 0; i--) if (incident.timeline[i]!.type === 'resolved') return i;
   return -1;
 }
 
 /**
- * Resolved strictly before the deadline of the level that held it when it was resolved, that deadline
- * running from when the incident reached the level (deadlineAtEvent: the same rule the workflow used).
- * Derived from the timeline and the frozen policy, so the record needs no extra field.
+ * Resolved strictly before the deadline in force when it was resolved (deadlineAtEvent: the deadline the
+ * level was working to at that event, as the workflow and the messages saw it).
  */
 export function resolvedOnTime(incident: Incident): boolean {
   const index = lastResolvedIndex(incident);
@@ -62,13 +73,9 @@ function stillResolvedOnSpot(incident: Incident): boolean {
 const isResolved = (incident: Incident): boolean =>
   incident.resolution !== null && (incident.status === 'resolved' || incident.status === 'closed');
 
-/** The counters this incident adds in its current state (each 0 or 1; zeros omitted). */
+/** The figure counters this incident adds in its current state (each 0 or 1; zeros omitted). */
 export function contribution(incident: Incident): Counters {
-  const c: Counters = {
-    [TOTAL]: 1,
-    [categoryCounter(incident.category)]: 1,
-    [statusCounter(incident.status)]: 1,
-  };
+  const c: Counters = { [TOTAL]: 1, [statusCounter(incident.status)]: 1 };
   if (isResolved(incident)) {
     c[RESOLVED] = 1;
     c[resolvedAtCounter(incident.resolution!.level)] = 1;
@@ -79,121 +86,206 @@ export function contribution(incident: Incident): Counters {
   return c;
 }
 
-/** next - prev, non-zero entries only (prev null: a new incident). */
-export function delta(prev: Incident | null, next: Incident): Counters {
-  return subtract(contribution(next), prev ? contribution(prev) : {});
+/** The cohort an incident is counted in: where it is now, its category, the local day it was reported. */
+export interface CohortPlace { townId: string; gridId: string; category: string; day: string }
+
+/** What the cells hold for one incident: its cohort place and counters, and how much of its timeline is counted. */
+export interface Counted {
+  place: CohortPlace;
+  counters: Counters;
+  /** Timeline events before this index are in the series cells. */
+  through: number;
 }
 
-/** a + sign * b, non-zero entries only. */
-function combine(a: Counters, b: Counters, sign: 1 | -1): Counters {
-  const out: Counters = {};
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const v = (a[key] ?? 0) + sign * (b[key] ?? 0);
-    if (v !== 0) out[key] = v;
-  }
-  return out;
+export function counted(incident: Incident, timeZone: string): Counted {
+  return {
+    place: { townId: incident.townId, gridId: incident.gridId, category: incident.category, day: localDate(incident.createdAt, timeZone) },
+    counters: contribution(incident),
+    through: incident.timeline.length,
+  };
 }
-const subtract = (a: Counters, b: Counters) => combine(a, b, -1);
-const sum = (a: Counters, b: Counters) => combine(a, b, 1);
 
 // ---------------------------------------------------------------------------------------------
-// Where counters live
+// Cells and the writes a change needs
 
-/** The scopes an incident is counted in; the stats handler reads exactly one of them. */
-export const countyScope = (countyId: string) => `county#${countyId}`;
-export const townScope = (townId: string) => `town#${townId}`;
-export const gridScope = (gridId: string) => `grid#${gridId}`;
-export const reporterScope = (sub: string) => `reporter#${sub}`;
+export interface CohortCellKey { kind: 'cohort'; bucket: string; townId: string; gridId: string; category: string }
+export interface SeriesCellKey { kind: 'series'; townId: string; day: string; gridId: string }
+export type CellKey = CohortCellKey | SeriesCellKey;
+export interface CellWrite { cell: CellKey; add: Counters }
 
-export function scopesOf(incident: Incident): string[] {
-  return [countyScope(incident.countyId), townScope(incident.townId), gridScope(incident.gridId), reporterScope(incident.reportedBy)];
-}
+/** The buckets a cohort day belongs to: the day, its month, all time. */
+export const bucketsOfDay = (day: string): string[] => [day, monthOf(day), ALL_TIME];
 
-/**
- * The one scope a caller reads: its grid, its town, the whole county (county role, or the city role of
- * the county's city) or what it reported itself. Null when the token names no jurisdiction of this
- * county: empty figures, as lists answer an empty page.
- */
-export function statsScope(caller: Caller, ctx: JurisdictionContext): string | null {
-  switch (caller.role) {
-    case 'grid': return gridScope(caller.scope);
-    case 'town': return townScope(caller.scope);
-    case 'county': return caller.scope === ctx.countyId ? countyScope(ctx.countyId) : null;
-    case 'city': return caller.scope === ctx.cityId ? countyScope(ctx.countyId) : null;
-    case 'reporter': return caller.scope === ctx.countyId ? reporterScope(caller.sub) : null;
+const cellId = (c: CellKey): string => (c.kind === 'cohort'
+  ? `c\u0000${c.bucket}\u0000${c.townId}\u0000${c.gridId}\u0000${c.category}`
+  : `s\u0000${c.townId}\u0000${c.day}\u0000${c.gridId}`);
+
+function addInto(target: Counters, add: Counters, sign: 1 | -1): void {
+  for (const [key, n] of Object.entries(add)) {
+    const v = (target[key] ?? 0) + sign * n;
+    if (v === 0) delete target[key];
+    else target[key] = v;
   }
 }
 
-/** The hour bucket of an instant: `yyyy-mm-ddThh` (UTC), which sorts in time order. */
-export function hourBucket(at: Date): string {
-  return at.toISOString().slice(0, 13);
-}
-
-export interface CounterWrite { scope: string; bucket: string; add: Counters }
-
-function bucketsOf(incident: Incident): Array<{ scope: string; bucket: string }> {
-  const hour = hourBucket(new Date(incident.createdAt));
-  return scopesOf(incident).flatMap((scope) => [{ scope, bucket: hour }, { scope, bucket: ALL_TIME_BUCKET }]);
+/** The events of `timeline` from index `from` that a series counts, by the day they happened. */
+function seriesEvents(timeline: readonly TimelineEvent[], from: number): TimelineEvent[] {
+  return timeline.slice(from).filter((e) => COUNTED_EVENTS.has(e.type));
 }
 
 /**
- * The counter updates one write of `next` over the stored `prev` needs: prev's contribution leaves its
- * buckets and next's enters its own. Scopes and bucket never change (ids and createdAt are fixed), so
- * in practice this is one ADD of delta(prev, next) per (scope, bucket), and none when nothing counted
- * changed (an acknowledgement, a comment, a reminder, an escalation).
+ * The additions that take the cells from counting `prev` (null: nothing yet) to counting `next`: the cohort
+ * cells of prev's place lose prev's counters and those of next's place gain next's (in practice one addition of
+ * the difference per bucket, two cells when a reassignment moved the incident to another grid), and the series
+ * cells gain next's events after `prev.through`. Empty when nothing counted changed (an acknowledgement, a
+ * comment, a reminder). Cells whose additions cancel out are left out.
  */
-export function counterWrites(prev: Incident | null, next: Incident): CounterWrite[] {
-  const writes = new Map<string, CounterWrite>();
-  const add = (buckets: Array<{ scope: string; bucket: string }>, counters: Counters) => {
-    for (const { scope, bucket } of buckets) {
-      const key = `${scope}\u0000${bucket}`;
-      writes.set(key, { scope, bucket, add: sum(writes.get(key)?.add ?? {}, counters) });
+export function counterWrites(prev: Counted | null, next: Incident, timeZone: string): CellWrite[] {
+  const now = counted(next, timeZone);
+  const writes = new Map<string, CellWrite>();
+  const add = (cell: CellKey, counters: Counters, sign: 1 | -1) => {
+    const id = cellId(cell);
+    const w = writes.get(id) ?? { cell, add: {} };
+    addInto(w.add, counters, sign);
+    writes.set(id, w);
+  };
+  const cohort = (place: CohortPlace, counters: Counters, sign: 1 | -1) => {
+    for (const bucket of bucketsOfDay(place.day)) {
+      add({ kind: 'cohort', bucket, townId: place.townId, gridId: place.gridId, category: place.category }, counters, sign);
     }
   };
-  if (prev) add(bucketsOf(prev), subtract({}, contribution(prev)));
-  add(bucketsOf(next), contribution(next));
+  if (prev) cohort(prev.place, prev.counters, -1);
+  cohort(now.place, now.counters, 1);
+  for (const e of seriesEvents(next.timeline, prev?.through ?? 0)) {
+    add({ kind: 'series', townId: next.townId, day: localDate(e.at, timeZone), gridId: next.gridId }, { [e.type]: 1 }, 1);
+  }
   return [...writes.values()].filter((w) => Object.keys(w.add).length > 0);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading
+// Who reads what
+
+/** The jurisdiction a caller's figures cover. */
+export type StatsScope =
+  | { kind: 'county' }
+  | { kind: 'town'; townId: string }
+  | { kind: 'grid'; townId: string; gridId: string }
+  | { kind: 'reporter'; sub: string };
+
+/**
+ * The jurisdiction of a caller: its grid, its town, the whole county (county role, or the city role of the
+ * county's city) or what it reported itself. Null when the token names no jurisdiction of this county (empty
+ * figures, as lists answer an empty page). `townOfGrid` places a grid in its town (undefined: unknown grid).
+ */
+export function statsScope(caller: Caller, ctx: JurisdictionContext, townOfGrid: (gridId: string) => string | undefined): StatsScope | null {
+  switch (caller.role) {
+    case 'grid': {
+      const townId = townOfGrid(caller.scope);
+      return townId === undefined ? null : { kind: 'grid', townId, gridId: caller.scope };
+    }
+    case 'town': return { kind: 'town', townId: caller.scope };
+    case 'county': return caller.scope === ctx.countyId ? { kind: 'county' } : null;
+    case 'city': return caller.scope === ctx.cityId ? { kind: 'county' } : null;
+    case 'reporter': return caller.scope === ctx.countyId ? { kind: 'reporter', sub: caller.sub } : null;
+  }
+}
+
+/** The key prefix of a jurisdiction's cohort cells within a bucket (`town#grid#category`). */
+export function cohortPrefix(scope: Exclude<StatsScope, { kind: 'reporter' }>): string {
+  switch (scope.kind) {
+    case 'county': return '';
+    case 'town': return `${scope.townId}#`;
+    case 'grid': return `${scope.townId}#${scope.gridId}#`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows
 
 export interface StatsWindow {
   /** First instant covered (ISO UTC), null for "since the beginning". */
   from: string | null;
-  /** Last instant covered, inclusive (ISO UTC), null for "until now and later". */
+  /** Last instant covered, inclusive (ISO UTC), null for "until now". */
   to: string | null;
 }
 
-export interface BucketRange {
-  /** Inclusive hour buckets; null for all time (the all-time bucket). */
-  range: { first: string; last: string } | null;
-  window: StatsWindow;
-}
+/** A window as days of the county's time zone; null ends are open. */
+export interface DayRange { fromDay: string | null; toDay: string | null }
 
-/** Earliest and latest hour buckets a range can name (four-digit years). */
-const FIRST_HOUR = '0000-01-01T00';
-const LAST_HOUR = '9999-12-31T23';
-
-/**
- * The hour buckets for incidents reported between `from` and `to` (inclusive), widened to whole UTC
- * hours, and the window they actually cover. Neither given: all time.
- */
-export function bucketRange(from?: string, to?: string): BucketRange {
-  if (from === undefined && to === undefined) return { range: null, window: { from: null, to: null } };
-  const start = from === undefined ? null : Math.floor(Date.parse(from) / HOUR_MS) * HOUR_MS;
-  const end = to === undefined ? null : (Math.floor(Date.parse(to) / HOUR_MS) + 1) * HOUR_MS - 1;
+export function dayRange(from: string | undefined, to: string | undefined, timeZone: string): DayRange {
   return {
-    range: {
-      first: start === null ? FIRST_HOUR : hourBucket(new Date(start)),
-      last: end === null ? LAST_HOUR : hourBucket(new Date(end)),
-    },
-    window: {
-      from: start === null ? null : new Date(start).toISOString(),
-      to: end === null ? null : new Date(end).toISOString(),
-    },
+    fromDay: from === undefined ? null : localDate(from, timeZone),
+    toDay: to === undefined ? null : localDate(to, timeZone),
   };
 }
+
+/** The instants a day range covers: from the first instant of its first day to the last of its last. */
+export function windowOf(range: DayRange, timeZone: string): StatsWindow {
+  return {
+    from: range.fromDay === null ? null : startOfLocalDay(range.fromDay, timeZone).toISOString(),
+    to: range.toDay === null ? null : endOfLocalDay(range.toDay, timeZone).toISOString(),
+  };
+}
+
+/** Cohort buckets whose sum is the window: `add` minus `subtract`. */
+export interface BucketPlan { add: string[]; subtract: string[] }
+
+/**
+ * The fewest buckets (months, days, all time) whose sum counts the incidents reported from `fromDay` to `toDay`.
+ * A part of a month is its days, or the month less the days outside, whichever reads fewer buckets. An open
+ * end runs to all time, minus the days after `toDay` up to `today` (nothing is reported in the future).
+ */
+export function bucketPlan(range: DayRange, today: string): BucketPlan {
+  const { fromDay, toDay } = range;
+  const last = addDays(today, 1); // a day of slack for clocks a little apart
+  if (fromDay === null && (toDay === null || toDay >= last)) return { add: [ALL_TIME], subtract: [] };
+  if (fromDay === null) {
+    const after = spanBuckets(addDays(toDay!, 1), last);
+    return { add: [ALL_TIME, ...after.subtract], subtract: after.add };
+  }
+  const hi = toDay === null || toDay > last ? last : toDay;
+  if (hi < fromDay) return { add: [], subtract: [] };
+  return spanBuckets(fromDay, hi);
+}
+
+function spanBuckets(from: string, to: string): BucketPlan {
+  const add: string[] = [];
+  const subtract: string[] = [];
+  for (let start = from; start <= to;) {
+    const monthStart = firstOfMonth(start);
+    const monthEnd = lastOfMonth(start);
+    const end = to < monthEnd ? to : monthEnd;
+    const inside = daysBetween(start, end);
+    if (start === monthStart && end === monthEnd) {
+      add.push(monthOf(start));
+    } else {
+      const outside = [...(start > monthStart ? daysBetween(monthStart, addDays(start, -1)) : []), ...(end < monthEnd ? daysBetween(addDays(end, 1), monthEnd) : [])];
+      if (1 + outside.length < inside.length) {
+        add.push(monthOf(start));
+        subtract.push(...outside);
+      } else {
+        add.push(...inside);
+      }
+    }
+    start = addDays(end, 1);
+  }
+  return { add, subtract };
+}
+
+/** Days a series covers, or the reason it cannot (contract §10: both ends given, at most 366 days). */
+export function seriesDays(range: DayRange): string[] | { problem: string } {
+  if (range.fromDay === null || range.toDay === null) return { problem: 'series=day needs both from and to' };
+  const n = daysInclusive(range.fromDay, range.toDay);
+  if (n > MAX_SERIES_DAYS) return { problem: `a series covers at most ${MAX_SERIES_DAYS} days; this one would cover ${n}` };
+  return daysBetween(range.fromDay, range.toDay);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summing cells into figures
+
+/** A cohort cell as read: where it counts and what (already signed: a subtracted bucket's cells negated). */
+export interface CohortCell { townId: string; gridId: string; category: string; counters: Counters }
+export interface SeriesCell { day: string; gridId: string; counters: Counters }
 
 export interface StatsFigures {
   total: number;
@@ -201,44 +293,96 @@ export interface StatsFigures {
   byStatus: Record<Status, number>;
   resolvedAtLevel: Partial<Record<Level, number>>;
   resolvedOnSpot: number;
-  /** Resolved before their level's deadline / resolved; null when nothing was resolved. */
+  /** Resolved before the deadline in force / resolved; null when nothing was resolved. */
   onTimeRate: number | null;
   overdueOpen: number;
 }
 
-export interface SummarizeOptions {
+export interface FigureOptions {
   ladder: readonly Level[];
   /** Categories always listed (0 when none); counted categories outside it are listed too. */
-  categories?: readonly string[];
+  categories: readonly string[];
 }
 
-/** Sums counter items (of one scope, any buckets) into the contract's figures. */
-export function summarize(items: readonly Counters[], opts: SummarizeOptions): StatsFigures {
+/** The contract's figures of a set of cells. */
+export function figures(cells: readonly CohortCell[], opts: FigureOptions): StatsFigures {
   const totals: Counters = {};
-  for (const item of items) {
-    for (const [key, value] of Object.entries(item)) {
-      if (typeof value === 'number' && Number.isFinite(value)) totals[key] = (totals[key] ?? 0) + value;
-    }
+  const byCategory: Record<string, number> = Object.fromEntries(opts.categories.map((c) => [c, 0]));
+  for (const cell of cells) {
+    addInto(totals, cell.counters, 1);
+    byCategory[cell.category] = (byCategory[cell.category] ?? 0) + (cell.counters[TOTAL] ?? 0);
   }
   const get = (key: string) => totals[key] ?? 0;
-
-  const byCategory: Record<string, number> = {};
-  for (const id of opts.categories ?? []) byCategory[id] = 0;
-  for (const key of Object.keys(totals).sort()) {
-    if (key.startsWith('category#')) byCategory[key.slice('category#'.length)] = get(key);
-  }
-  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, get(statusCounter(s))])) as Record<Status, number>;
   const resolvedAtLevel: Partial<Record<Level, number>> = {};
   for (const level of opts.ladder) resolvedAtLevel[level] = get(resolvedAtCounter(level));
-
   const resolved = get(RESOLVED);
   return {
     total: get(TOTAL),
     byCategory,
-    byStatus,
+    byStatus: Object.fromEntries(STATUSES.map((s) => [s, get(statusCounter(s))])) as Record<Status, number>,
     resolvedAtLevel,
     resolvedOnSpot: get(RESOLVED_ON_SPOT),
     onTimeRate: resolved > 0 ? get(RESOLVED_ON_TIME) / resolved : null,
     overdueOpen: get(OVERDUE_OPEN),
   };
+}
+
+export const GROUP_KINDS = ['town', 'community', 'grid', 'category'] as const;
+export type GroupKind = (typeof GROUP_KINDS)[number];
+
+export interface Group extends StatsFigures { id: string; name: string }
+
+export interface GroupOptions extends FigureOptions {
+  /** The units of the caller's jurisdiction, in the county file's order (listed even with no incidents). */
+  units: readonly string[];
+  /** The unit a cell belongs to (a grid's community from the county file); undefined: none. */
+  unitOf: (cell: CohortCell) => string | undefined;
+  name: (id: string) => string;
+}
+
+/**
+ * One group per unit of the jurisdiction, figures zero where nothing was reported; a unit the cells name but
+ * the county file no longer has (a grid removed since) follows, named by its id.
+ */
+export function groups(cells: readonly CohortCell[], opts: GroupOptions): Group[] {
+  const byUnit = new Map<string, CohortCell[]>(opts.units.map((u) => [u, []]));
+  for (const cell of cells) {
+    const unit = opts.unitOf(cell);
+    if (unit === undefined) continue;
+    let list = byUnit.get(unit);
+    if (!list) byUnit.set(unit, (list = []));
+    list.push(cell);
+  }
+  return [...byUnit].map(([id, unitCells]) => ({ id, name: opts.name(id), ...figures(unitCells, opts) }));
+}
+
+export interface SeriesDay { date: string; reported: number; resolved: number; escalated: number; closed: number }
+
+/** One entry per day, zeros where nothing happened. */
+export function series(cells: readonly SeriesCell[], days: readonly string[]): SeriesDay[] {
+  const byDay = new Map<string, SeriesDay>(days.map((date) => [date, { date, reported: 0, resolved: 0, escalated: 0, closed: 0 }]));
+  for (const cell of cells) {
+    const day = byDay.get(cell.day);
+    if (!day) continue;
+    for (const event of SERIES_EVENTS) day[event] += cell.counters[event] ?? 0;
+  }
+  return [...byDay.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// A reporter's figures come from its own incidents: the same cells, computed instead of read.
+
+/** The cells `incidents` would add, as read for a window: cohort cells in the range, series cells of every day. */
+export function cellsOfIncidents(incidents: readonly Incident[], range: DayRange, timeZone: string): { cohort: CohortCell[]; series: SeriesCell[] } {
+  const cohort: CohortCell[] = [];
+  const seriesCells: SeriesCell[] = [];
+  for (const incident of incidents) {
+    const c = counted(incident, timeZone);
+    const inRange = (range.fromDay === null || c.place.day >= range.fromDay) && (range.toDay === null || c.place.day <= range.toDay);
+    if (inRange) cohort.push({ townId: c.place.townId, gridId: c.place.gridId, category: c.place.category, counters: c.counters });
+    for (const e of seriesEvents(incident.timeline, 0)) {
+      seriesCells.push({ day: localDate(e.at, timeZone), gridId: incident.gridId, counters: { [e.type]: 1 } });
+    }
+  }
+  return { cohort, series: seriesCells };
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { conflict, notFound } from '../domain/errors.js';
 import type { Incident, Level, Status, StuckMark, WorkflowState } from '../domain/incident.js';
-import { counterWrites } from '../domain/stats.js';
+import { counted, counterWrites } from '../domain/stats.js';
 import { fromItem, incidentKey, indexAttributes, toItem } from './incident-item.js';
 import { counterUpdates } from './stats-repository.js';
 import { INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, type IndexName } from './table-design.js';
@@ -78,7 +78,8 @@ function pickWorkflowOwned(workflow: WorkflowState): Partial<WorkflowState> {
 }
 
 export class IncidentRepository {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+  /** `timeZone`: the county's, whose calendar days the stats count by. */
+  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string, private readonly timeZone: string) {}
 
   async get(id: string): Promise<Incident | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true }));
@@ -96,7 +97,7 @@ export class IncidentRepository {
           ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
         },
       },
-      ...counterUpdates(this.tableName, counterWrites(null, incident)),
+      ...counterUpdates(this.tableName, counterWrites(null, incident, this.timeZone)),
     ]);
     if (failed) throw conflict(`Incident ${incident.id} already exists.`);
   }
@@ -111,13 +112,13 @@ export class IncidentRepository {
    * that read and the Put: the version condition would pass and the fresh token would be lost. Sparse
    * index attributes the incident no longer has are REMOVEd in the same request.
    *
-   * When nothing counted changes (acknowledge, comment, reminders, escalation) it is that one UpdateItem.
+   * When nothing counted changes (acknowledge, comment, reminders) it is that one UpdateItem.
    * Otherwise the update and the counter ADDs are one transaction; a transaction cannot return the new
    * item, so it is read back (consistently) for the stored workflow fields.
    */
   async save(next: Incident, prev: Incident): Promise<Incident> {
     const update = this.incidentUpdate(next, prev.version);
-    const counters = counterUpdates(this.tableName, counterWrites(prev, next));
+    const counters = counterUpdates(this.tableName, counterWrites(counted(prev, this.timeZone), next, this.timeZone));
     const stale = () => conflict(`Incident ${next.id} changed since version ${prev.version}; reload it and try again.`);
 
     if (counters.length === 0) {
@@ -327,6 +328,18 @@ export class IncidentRepository {
       if (!startKey || items.length >= q.limit) break;
     }
     return { items, lastKey: startKey };
+  }
+
+  /** Every incident of one index partition (a reporter's own, for its figures), page after page. */
+  async listEvery(index: IndexName, partition: string): Promise<Incident[]> {
+    const items: Incident[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.list({ index, partition, ascending: false, limit: 100, ...(startKey ? { startKey } : {}) });
+      items.push(...page.items);
+      startKey = page.lastKey;
+    } while (startKey);
+    return items;
   }
 
   /** Incidents a workflow must hold (open, or resolved awaiting verification): for resume and the reconciler. */

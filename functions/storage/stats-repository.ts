@@ -1,21 +1,35 @@
 /**
- * Stats counters in the county table (table-design.ts): pk `STATS#<scope>`, sk an hour bucket
- * `yyyy-mm-ddThh` (UTC, by when the incident was reported) or `ALL`, one numeric attribute per counter.
- * Written only inside the incident's own transaction (incident-repository.ts), read here: one GetItem
- * for all time, one Query over a range of hours for a window — never a Scan.
+ * Stats counter cells in the county table (table-design.ts; what they count: functions/domain/stats.ts):
+ *
+ * - cohort cell: pk `STATS#<bucket>` (`YYYY-MM-DD`, `YYYY-MM` or `ALL`), sk `<townId>#<gridId>#<category>`
+ * - series cell: pk `SERIES#<townId>`, sk `<YYYY-MM-DD>#<gridId>`
+ *
+ * one numeric attribute per counter. A jurisdiction's cells of one bucket are one Query (a town's or a grid's
+ * are a key prefix), a town's days one Query over a key range: never a Scan, never one read per unit.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ALL_TIME_BUCKET, type BucketRange, type CounterWrite, type Counters } from '../domain/stats.js';
+import {
+  QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { CellKey, CellWrite, CohortCell, Counters, SeriesCell } from '../domain/stats.js';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY } from './table-design.js';
 
 export const STATS_PK_PREFIX = 'STATS#';
+export const SERIES_PK_PREFIX = 'SERIES#';
+/** Sorts after every id character ([a-z0-9-]): the upper end of a key range. */
+const AFTER_IDS = '~';
+/** Queries of one read in flight at once. */
+const READ_CONCURRENCY = 8;
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-export const statsKey = (scope: string, bucket: string) => ({ [TABLE_PARTITION_KEY]: `${STATS_PK_PREFIX}${scope}`, [TABLE_SORT_KEY]: bucket });
+export function cellKey(cell: CellKey): Record<string, string> {
+  return cell.kind === 'cohort'
+    ? { [TABLE_PARTITION_KEY]: `${STATS_PK_PREFIX}${cell.bucket}`, [TABLE_SORT_KEY]: `${cell.townId}#${cell.gridId}#${cell.category}` }
+    : { [TABLE_PARTITION_KEY]: `${SERIES_PK_PREFIX}${cell.townId}`, [TABLE_SORT_KEY]: `${cell.day}#${cell.gridId}` };
+}
 
-/** One unconditional ADD per counter item; an item that does not exist yet starts at 0. */
-export function counterUpdates(tableName: string, writes: readonly CounterWrite[]): TransactItem[] {
+/** One unconditional ADD per cell; a cell that does not exist yet starts at 0. */
+export function counterUpdates(tableName: string, writes: readonly CellWrite[]): TransactItem[] {
   return writes.map((w) => {
     const names: Record<string, string> = {};
     const values: Record<string, number> = {};
@@ -27,7 +41,7 @@ export function counterUpdates(tableName: string, writes: readonly CounterWrite[
     return {
       Update: {
         TableName: tableName,
-        Key: statsKey(w.scope, w.bucket),
+        Key: cellKey(w.cell),
         UpdateExpression: `ADD ${terms.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -39,33 +53,75 @@ export function counterUpdates(tableName: string, writes: readonly CounterWrite[
 function countersOf(item: Record<string, unknown>): Counters {
   const counters: Counters = {};
   for (const [key, value] of Object.entries(item)) {
-    if (key === TABLE_PARTITION_KEY || key === TABLE_SORT_KEY) continue;
-    if (typeof value === 'number') counters[key] = value;
+    if (key !== TABLE_PARTITION_KEY && key !== TABLE_SORT_KEY && typeof value === 'number' && value !== 0) counters[key] = value;
   }
   return counters;
+}
+
+const negate = (c: Counters): Counters => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, -v]));
+
+/** Runs `tasks` with at most `limit` in flight; results in order. */
+async function inParallel<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
 }
 
 export class StatsRepository {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
-  /** The counter items of `scope` over `range` (all time: the single all-time item). */
-  async read(scope: string, range: BucketRange['range']): Promise<Counters[]> {
-    if (range === null) {
-      const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: statsKey(scope, ALL_TIME_BUCKET), ConsistentRead: true }));
-      return out.Item ? [countersOf(out.Item)] : [];
-    }
-    const items: Counters[] = [];
+  /**
+   * The cohort cells under `prefix` (`''` the county, `town#` a town, `town#grid#` a grid) of the buckets
+   * `add`, and those of `subtract` negated: their sum is the window's.
+   */
+  async cohortCells(plan: { add: readonly string[]; subtract: readonly string[] }, prefix: string): Promise<CohortCell[]> {
+    const read = (bucket: string, sign: 1 | -1) => async () => {
+      const items = await this.queryAll({
+        KeyConditionExpression: prefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, ...(prefix ? { '#sk': TABLE_SORT_KEY } : {}) },
+        ExpressionAttributeValues: { ':pk': `${STATS_PK_PREFIX}${bucket}`, ...(prefix ? { ':prefix': prefix } : {}) },
+      });
+      return items.map((item): CohortCell => {
+        const [townId = '', gridId = '', category = ''] = String(item[TABLE_SORT_KEY]).split('#');
+        const counters = countersOf(item);
+        return { townId, gridId, category, counters: sign === 1 ? counters : negate(counters) };
+      });
+    };
+    const cells = await inParallel([...plan.add.map((b) => read(b, 1)), ...plan.subtract.map((b) => read(b, -1))], READ_CONCURRENCY);
+    return cells.flat();
+  }
+
+  /** The series cells of `townIds` from `fromDay` to `toDay` (both included). */
+  async seriesCells(townIds: readonly string[], fromDay: string, toDay: string): Promise<SeriesCell[]> {
+    const read = (townId: string) => async () => {
+      const items = await this.queryAll({
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#sk': TABLE_SORT_KEY },
+        ExpressionAttributeValues: { ':pk': `${SERIES_PK_PREFIX}${townId}`, ':first': `${fromDay}#`, ':last': `${toDay}#${AFTER_IDS}` },
+      });
+      return items.map((item): SeriesCell => {
+        const [day = '', gridId = ''] = String(item[TABLE_SORT_KEY]).split('#');
+        return { day, gridId, counters: countersOf(item) };
+      });
+    };
+    return (await inParallel(townIds.map(read), READ_CONCURRENCY)).flat();
+  }
+
+  private async queryAll(q: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#sk': TABLE_SORT_KEY },
-        ExpressionAttributeValues: { ':pk': `${STATS_PK_PREFIX}${scope}`, ':first': range.first, ':last': range.last },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        TableName: this.tableName, ConsistentRead: true, ...q, ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }));
-      for (const item of out.Items ?? []) items.push(countersOf(item));
+      items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return items;

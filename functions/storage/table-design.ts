@@ -5,7 +5,8 @@
  * Items (single-table):
  * - incident:    pk `INC#<id>`           sk `INCIDENT`
  * - idempotency: pk `IDEM#<sub>#<key>`   sk `IDEM`       (expires through `expiresAt`, TTL)
- * - counters:    pk `STATS#<scope>`      sk `<yyyy-mm-ddThh>` (UTC hour reported) or `ALL` (stats-repository.ts)
+ * - counters:    pk `STATS#<bucket>`     sk `<townId>#<gridId>#<category>`  (bucket: local day, month or `ALL`)
+ *                pk `SERIES#<townId>`    sk `<YYYY-MM-DD>#<gridId>`          (stats-repository.ts)
  *
  * Secondary indexes are sparse: an attribute exists only while the item belongs to the index,
  * so "open incidents of this grid, soonest deadline first" is a Query on `gridOpen`, never a Scan.

@@ -141,7 +141,15 @@ describe('success bodies match the documented schemas', () => {
     expect(figures.total).toBeGreaterThan(0);
     expect(Object.keys(figures.byStatus).sort()).toEqual(['closed', 'open', 'rejected', 'resolved']);
     const windowed = expectBody(Stats, await t.call('GET', '/stats?from=2026-01-01T08:30:00%2B08:00&to=2099-01-01T00:00:00Z', { token: countyRole }), 200);
-    expect(windowed.window).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2099-01-01T00:59:59.999Z' });
+    // Whole days of the county's time zone (Asia/Shanghai).
+    expect(windowed.window).toEqual({ from: '2025-12-31T16:00:00.000Z', to: '2099-01-01T15:59:59.999Z' });
+    for (const token of [town, countyRole, reporter]) {
+      const month = `from=${new Date(Date.now() - 30 * 86_400_000).toISOString()}&to=${new Date().toISOString()}`;
+      const grouped = expectBody(Stats, await t.call('GET', `/stats?groupBy=grid&series=day&${month}`, { token }), 200);
+      expect(grouped.groups!.length).toBeGreaterThan(0);
+      expect(grouped.series!.length).toBeGreaterThan(0);
+    }
+    expectProblem(await t.call('GET', '/stats?series=day', { token: countyRole }), 400);
     expectProblem(await t.call('GET', '/stats?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', { token: countyRole }), 400);
     expectProblem(await t.call('GET', '/stats?since=yesterday', { token: countyRole }), 400);
   });

@@ -4,6 +4,7 @@
  * a town, a grid and a reporter must be exactly what was created.
  */
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
+import { writeCountyCopy } from '../helpers/spawned-county.js';
 
 let t: TestCounty;
 let residentA: string, residentB: string, leaderN1: string, leaderN2: string, leaderS1: string;
@@ -36,7 +37,8 @@ const actRetrying = async (id: string, body: object, token: string) => {
 const stats = (token: string, query = '') => t.call('GET', `/stats${query}`, { token });
 
 beforeAll(async () => {
-  t = await startTestCounty('testville');
+  // Testville, with the north town named in both languages.
+  t = await startTestCounty(writeCountyCopy('testville', (c) => { c.towns[0].name = { 'zh-CN': '北镇', en: 'North Town' }; }, 'testville-stats'));
   [residentA, residentB, leaderN1, leaderN2, leaderS1, northTown, countyRole, cityRole] = await Promise.all([
     t.token('reporter', 'testville', 'stats-resident-a'),
     t.token('reporter', 'testville', 'stats-resident-b'),
@@ -167,31 +169,32 @@ describe('figures match the incidents created', () => {
   });
 });
 
-describe('from/to select incidents by when they were reported', () => {
-  const hour = 3_600_000;
-  const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / hour) * hour);
+describe('from/to select incidents by the day they were reported, in the county\'s time zone', () => {
+  const DAY = 86_400_000;
+  /** Midnight in Shanghai (UTC+8) at or before `d`. */
+  const shanghaiMidnight = (d: Date) => new Date(Math.floor((d.getTime() + 8 * 3_600_000) / DAY) * DAY - 8 * 3_600_000);
 
-  test('a window around the test covers every incident, widened to whole UTC hours', async () => {
+  test('a window around the test covers every incident, widened to whole days of Asia/Shanghai', async () => {
     const from = new Date(testStart.getTime() - 1000);
     const to = new Date();
     const res = await stats(countyRole, `?from=${from.toISOString()}&to=${encodeURIComponent(to.toISOString())}`);
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(8);
     expect(res.body.window).toEqual({
-      from: floorHour(from).toISOString(),
-      to: new Date(floorHour(to).getTime() + hour - 1).toISOString(),
+      from: shanghaiMidnight(from).toISOString(),
+      to: new Date(shanghaiMidnight(to).getTime() + DAY - 1).toISOString(),
     });
     const { window: _w, ...figures } = res.body;
     const { window: _a, ...allFigures } = (await stats(countyRole)).body;
     expect(figures).toEqual(allFigures);
   });
 
-  test('a window that ends before the incidents were reported, or starts after, gives zeros', async () => {
-    const before = new Date(floorHour(testStart).getTime() - 1);
-    const past = await stats(countyRole, `?from=2020-01-01T00:00:00Z&to=${before.toISOString()}`);
+  test('a window that ends the day before the incidents were reported, or starts the day after, gives zeros', async () => {
+    const before = new Date(shanghaiMidnight(testStart).getTime() - 1);
+    const past = await stats(countyRole, `?from=2020-01-01T00:00:00%2B08:00&to=${before.toISOString()}`);
     expect(past.status).toBe(200);
-    expect(past.body).toEqual({ window: { from: '2020-01-01T00:00:00.000Z', to: before.toISOString() }, ...zeros });
-    const later = new Date(floorHour(new Date()).getTime() + hour);
+    expect(past.body).toEqual({ window: { from: '2019-12-31T16:00:00.000Z', to: before.toISOString() }, ...zeros });
+    const later = new Date(shanghaiMidnight(new Date()).getTime() + DAY);
     expect((await stats(countyRole, `?from=${later.toISOString()}`)).body).toEqual({ window: { from: later.toISOString(), to: null }, ...zeros });
   });
 
@@ -212,5 +215,94 @@ describe('from/to select incidents by when they were reported', () => {
 
   test('401 without a token', async () => {
     expect((await t.call('GET', '/stats')).status).toBe(401);
+  });
+});
+
+describe('groupBy: one group per unit of the caller\'s jurisdiction, summing to the totals', () => {
+  const sumOf = (groups: any[], field: string) => groups.reduce((n, g) => n + g[field], 0);
+
+  test('the county by town, community, grid and category', async () => {
+    const all = (await stats(countyRole)).body;
+    const byTown = (await stats(countyRole, '?groupBy=town')).body;
+    expect(byTown.groups.map((g: any) => [g.id, g.name, g.total])).toEqual([['north', 'North Town', 5], ['south', 'South Town', 3]]);
+    expect(byTown.groups[0]).toMatchObject({ byStatus: { open: 1, resolved: 0, closed: 3, rejected: 1 }, resolvedOnSpot: 1, onTimeRate: 1 });
+    const { groups: _g, ...totals } = byTown;
+    expect(totals).toEqual(all);
+    const byCommunity = (await stats(countyRole, '?groupBy=community')).body.groups;
+    expect(byCommunity.map((g: any) => [g.id, g.total])).toEqual([['north-village', 5], ['south-village', 3]]);
+    const byGrid = (await stats(cityRole, '?groupBy=grid')).body.groups;
+    expect(byGrid.map((g: any) => [g.id, g.name, g.total, g.overdueOpen])).toEqual([
+      ['north-01', 'North Grid 1', 3, 0], ['north-02', 'North Grid 2', 2, 0], ['south-01', 'South Grid 1', 2, 1], ['south-02', 'South Grid 2', 1, 0],
+    ]);
+    const byCategory = (await stats(countyRole, '?groupBy=category')).body.groups;
+    expect(byCategory.map((g: any) => [g.id, g.name, g.total, g.byCategory])).toEqual([
+      ['conflict', 'Neighbour conflict', 2, { conflict: 2, 'safety-hazard': 0 }],
+      ['safety-hazard', 'Safety hazard', 6, { conflict: 0, 'safety-hazard': 6 }],
+    ]);
+    expect(byCategory[0]).toMatchObject({ onTimeRate: 0, overdueOpen: 1, resolvedAtLevel: { grid: 0, town: 0, city: 1 } });
+    for (const groups of [byTown.groups, byCommunity, byGrid, byCategory]) {
+      for (const field of ['total', 'resolvedOnSpot', 'overdueOpen']) expect(sumOf(groups, field)).toBe(all[field]);
+    }
+  });
+
+  test('a town\'s grids, a grid leader\'s own grid, units with no incidents listed with zeros', async () => {
+    const town = (await stats(northTown, '?groupBy=grid')).body.groups;
+    expect(town.map((g: any) => [g.id, g.total])).toEqual([['north-01', 3], ['north-02', 2]]);
+    const grid = (await stats(leaderS1, '?groupBy=town')).body.groups;
+    expect(grid.map((g: any) => [g.id, g.total])).toEqual([['south', 2]]);
+    const empty = (await stats(await t.token('grid', 'south-02', 'leader-south-02'), '?groupBy=grid&from=2020-01-01T00:00:00Z&to=2020-01-31T00:00:00Z')).body.groups;
+    expect(empty).toEqual([{ id: 'south-02', name: 'South Grid 2', ...zeros }]);
+    const reporter = (await stats(residentA, '?groupBy=category')).body.groups;
+    expect(reporter.map((g: any) => [g.id, g.total])).toEqual([['conflict', 1], ['safety-hazard', 3]]);
+  });
+
+  test('names in the caller\'s language (Accept-Language), else the county\'s', async () => {
+    const names = async (headers: Record<string, string>) =>
+      (await t.call('GET', '/stats?groupBy=town', { token: countyRole, headers })).body.groups.map((g: any) => g.name);
+    expect(await names({ 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' })).toEqual(['北镇', 'South Town']);
+    expect(await names({ 'accept-language': 'en-GB' })).toEqual(['North Town', 'South Town']);
+    expect(await names({})).toEqual(['North Town', 'South Town']); // Testville's locale is en
+  });
+
+  test('400 for an unknown groupBy', async () => {
+    const res = await stats(countyRole, '?groupBy=village');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('groupBy');
+  });
+});
+
+describe('series=day: events per day of the county\'s time zone', () => {
+  const around = () => `from=${new Date(testStart.getTime() - 86_400_000).toISOString()}&to=${encodeURIComponent(new Date().toISOString())}`;
+  const sum = (days: any[], field: string) => days.reduce((n, d) => n + d[field], 0);
+
+  test('the county\'s days hold every report, resolution, escalation and closing of the test', async () => {
+    const res = await stats(countyRole, `?series=day&${around()}`);
+    expect(res.status).toBe(200);
+    const days = res.body.series;
+    expect(days.length).toBeGreaterThanOrEqual(2);
+    expect(days[0]).toEqual({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), reported: 0, resolved: 0, escalated: 0, closed: 0 });
+    // Resolved: a2, a3 on the spot, a4, a7. Escalated: a4 by hand, a6 and a7 twice each by deadline. Closed: a2, a3, a4, a7.
+    expect({ reported: sum(days, 'reported'), resolved: sum(days, 'resolved'), escalated: sum(days, 'escalated'), closed: sum(days, 'closed') })
+      .toEqual({ reported: 8, resolved: 4, escalated: 5, closed: 4 });
+  });
+
+  test('a town\'s and a grid\'s days hold only theirs', async () => {
+    const north = (await stats(northTown, `?series=day&${around()}`)).body.series;
+    expect({ reported: sum(north, 'reported'), escalated: sum(north, 'escalated'), closed: sum(north, 'closed') }).toEqual({ reported: 5, escalated: 1, closed: 3 });
+    const s1 = (await stats(leaderS1, `?series=day&${around()}`)).body.series;
+    expect({ reported: sum(s1, 'reported'), resolved: sum(s1, 'resolved'), escalated: sum(s1, 'escalated') }).toEqual({ reported: 2, resolved: 1, escalated: 4 });
+    const mine = (await stats(residentB, `?series=day&${around()}`)).body.series;
+    expect(sum(mine, 'reported')).toBe(3);
+  });
+
+  test('400 without both ends or for more than 366 days', async () => {
+    for (const query of ['?series=day', '?series=day&from=2025-01-01T00:00:00Z', '?series=day&from=2025-01-01T00:00:00%2B08:00&to=2026-01-02T00:00:00%2B08:00', '?series=week&from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z']) {
+      const res = await stats(countyRole, query);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].path).toBe('series');
+    }
+    const leap = await stats(countyRole, '?series=day&from=2024-01-01T00:00:00%2B08:00&to=2024-12-31T23:59:59%2B08:00');
+    expect(leap.status).toBe(200);
+    expect(leap.body.series).toHaveLength(366);
   });
 });

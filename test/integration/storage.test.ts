@@ -31,7 +31,7 @@ let stats: StatsRepository;
 beforeAll(async () => {
   setLocalAwsEnv();
   db = await startTestDynamoDb();
-  repo = new IncidentRepository(db.documentClient, db.tableName);
+  repo = new IncidentRepository(db.documentClient, db.tableName, 'Asia/Shanghai');
   idem = new IdempotencyStore(db.documentClient, db.tableName);
   stats = new StatsRepository(db.documentClient, db.tableName);
 });
@@ -201,33 +201,42 @@ describe('IncidentRepository: create, get, save', () => {
 });
 
 describe('stats counters, written in the same transaction as the incident', () => {
-  const allTime = async (scope: string) => (await stats.read(scope, null))[0] ?? {};
-  const scopes = (p: ReturnType<typeof place>) => [`county#${p.countyId}`, `town#${p.townId}`, `grid#${p.gridId}`, `reporter#${p.reportedBy}`];
-  /** Resolved at grid level 2 h after it was assigned (grid deadline PT24H): on time. */
-  const resolvedFrom = (incident: Incident): Incident => ({
+  /** The cells of a test's own town in `buckets`, summed per counter. */
+  const sumOf = async (p: ReturnType<typeof place>, add: string[], subtract: string[] = []) => {
+    const totals: Record<string, number> = {};
+    for (const cell of await stats.cohortCells({ add, subtract }, `${p.townId}#`)) {
+      expect(cell).toMatchObject({ townId: p.townId, gridId: p.gridId, category: 'conflict' });
+      for (const [k, v] of Object.entries(cell.counters)) totals[k] = (totals[k] ?? 0) + v;
+    }
+    return Object.fromEntries(Object.entries(totals).filter(([, v]) => v !== 0));
+  };
+  const allTime = (p: ReturnType<typeof place>) => sumOf(p, ['ALL']);
+  /** Resolved at grid level, by default at 01:00 on 3 March in Shanghai: half an hour after the grid deadline (assigned + PT24H), late. */
+  const resolvedFrom = (incident: Incident, at = '2025-03-02T17:00:00.000Z'): Incident => ({
     ...incident, status: 'resolved', deadline: null, version: incident.version + 1,
-    resolution: { note: 'Settled', by: 'hs-09', level: 'grid', at: '2025-03-01T10:00:00.000Z' },
-    timeline: [...incident.timeline, { at: '2025-03-01T10:00:00.000Z', type: 'resolved', level: 'grid', actor: 'hs-09', note: 'Settled', reason: null }],
+    resolution: { note: 'Settled', by: 'hs-09', level: 'grid', at },
+    timeline: [...incident.timeline, { at, type: 'resolved', level: 'grid', actor: 'hs-09', note: 'Settled', reason: null }],
   });
+  // 16:30 UTC is already 2 March in Shanghai, the county's time zone: the day buckets are Shanghai's.
   const reported = (p: ReturnType<typeof place>, over: Partial<Incident> = {}) => testIncident({
-    ...p, createdAt: '2025-03-01T08:30:00.000Z',
+    ...p, createdAt: '2025-03-01T16:30:00.000Z',
     timeline: [
-      { at: '2025-03-01T08:30:00.000Z', type: 'reported', level: 'grid', actor: p.reportedBy, note: null, reason: null },
-      { at: '2025-03-01T08:30:00.000Z', type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
+      { at: '2025-03-01T16:30:00.000Z', type: 'reported', level: 'grid', actor: p.reportedBy, note: null, reason: null },
+      { at: '2025-03-01T16:30:00.000Z', type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
     ],
     ...over,
   });
 
-  it('create counts the incident in each of its scopes, all time and in the hour it was reported', async () => {
+  it('create counts the incident in its cell of all time, of its month and of its local day, and its report in the series', async () => {
     const p = place();
     await repo.create(reported(p));
-    const counted = { total: 1, 'category#conflict': 1, 'status#open': 1 };
-    for (const scope of scopes(p)) {
-      expect(await allTime(scope)).toEqual(counted);
-      expect(await stats.read(scope, { first: '2025-03-01T08', last: '2025-03-01T08' })).toEqual([counted]);
-      expect(await stats.read(scope, { first: '0000-01-01T00', last: '2025-03-01T07' })).toEqual([]);
-      expect(await stats.read(scope, { first: '2025-03-01T09', last: '9999-12-31T23' })).toEqual([]);
-    }
+    const counted = { total: 1, 'status#open': 1 };
+    expect(await allTime(p)).toEqual(counted);
+    expect(await sumOf(p, ['2025-03'])).toEqual(counted);
+    expect(await sumOf(p, ['2025-03-02'])).toEqual(counted);
+    expect(await sumOf(p, ['2025-03-01'])).toEqual({});
+    expect(await sumOf(p, ['2025-03'], ['2025-03-02'])).toEqual({});
+    expect(await stats.seriesCells([p.townId], '2025-03-01', '2025-03-31')).toEqual([{ day: '2025-03-02', gridId: p.gridId, counters: { reported: 1 } }]);
   });
 
   it('save moves the counters by what changed; a lost race or a duplicate create moves nothing', async () => {
@@ -236,22 +245,27 @@ describe('stats counters, written in the same transaction as the incident', () =
     await repo.create(incident);
     const resolved = resolvedFrom(incident);
     await repo.save(resolved, incident);
-    const afterResolve = { total: 1, 'category#conflict': 1, 'status#open': 0, 'status#resolved': 1, resolved: 1, 'resolvedAt#grid': 1, resolvedOnTime: 1 };
-    for (const scope of scopes(p)) expect(await allTime(scope)).toEqual(afterResolve);
+    const afterResolve = { total: 1, 'status#resolved': 1, resolved: 1, 'resolvedAt#grid': 1 };
+    expect(await allTime(p)).toEqual(afterResolve);
+    // The day bucket is still the day it was reported; the resolution counts in the series on its own day.
+    expect(await sumOf(p, ['2025-03-02'])).toEqual(afterResolve);
+    const series = async () => (await stats.seriesCells([p.townId], '2025-03-01', '2025-03-31')).map((c) => [c.day, c.counters]);
+    expect(await series()).toEqual([['2025-03-02', { reported: 1 }], ['2025-03-03', { resolved: 1 }]]);
 
     expect(await statusOf(repo.save({ ...incident, status: 'rejected', deadline: null, version: 2 }, incident))).toBe(409);
     expect(await statusOf(repo.create({ ...incident, title: 'Again' }))).toBe(409);
-    for (const scope of scopes(p)) expect(await allTime(scope)).toEqual(afterResolve);
+    expect(await allTime(p)).toEqual(afterResolve);
+    expect(await series()).toEqual([['2025-03-02', { reported: 1 }], ['2025-03-03', { resolved: 1 }]]);
 
     await repo.save({ ...resolved, status: 'closed', version: 3 }, resolved);
-    expect(await allTime(`grid#${p.gridId}`)).toEqual({ ...afterResolve, 'status#resolved': 0, 'status#closed': 1 });
+    expect(await allTime(p)).toEqual({ ...afterResolve, 'status#resolved': undefined, 'status#closed': 1 });
   });
 
   it('a counted (transactional) save still returns and keeps the task token stored meanwhile', async () => {
     const incident = reported(place());
     await repo.create(incident);
     expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
-    const saved = await repo.save(resolvedFrom(incident), incident);
+    const saved = await repo.save(resolvedFrom(incident, '2025-03-01T18:00:00.000Z'), incident);
     expect(saved.status).toBe('resolved');
     expect(saved.version).toBe(2);
     expect(saved.workflow.taskToken).toBe('token-1');
@@ -262,10 +276,8 @@ describe('stats counters, written in the same transaction as the incident', () =
     const p = place();
     const all = Array.from({ length: 16 }, () => reported(p));
     await Promise.all(all.map((i) => repo.create(i)));
-    await Promise.all(all.map((i) => repo.save(resolvedFrom(i), i)));
-    for (const scope of scopes(p)) {
-      expect(await allTime(scope)).toMatchObject({ total: 16, 'status#open': 0, 'status#resolved': 16, resolved: 16 });
-    }
+    await Promise.all(all.map((i) => repo.save(resolvedFrom(i, '2025-03-01T18:00:00.000Z'), i)));
+    expect(await allTime(p)).toEqual({ total: 16, 'status#resolved': 16, resolved: 16, 'resolvedAt#grid': 16, resolvedOnTime: 16 });
   });
 });
 
@@ -450,7 +462,7 @@ describe('DynamoDB Local launcher', () => {
       const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
       try {
         await ensureTable(client, 'persisted');
-        await use(new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'persisted'));
+        await use(new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'persisted', 'Asia/Shanghai'));
       } finally {
         client.destroy();
         await local.stop();

@@ -7,7 +7,7 @@ import { advance } from '#domain/advance.js';
 import { GridflowError } from '#domain/errors.js';
 import { ACTIONS, type ActionName, type Caller, type Incident, type Role } from '#domain/incident.js';
 import { allowedActions, applyAction, checkAction, reportIncident, type ActionCommand } from '#domain/lifecycle.js';
-import { contribution, counterWrites, resolvedOnTime } from '#domain/stats.js';
+import { contribution, counted, counterWrites, resolvedOnTime } from '#domain/stats.js';
 import { announced } from '../helpers/announced.js';
 
 const county: County = CountySchema.parse({
@@ -325,8 +325,9 @@ describe('return and reassign', () => {
     const back = returned(2);
     const moved = act(back, town, { action: 'reassign', gridId: 'heishui-10' }, 3);
     expect(contribution(moved)).toEqual(contribution(open()));
-    const writes = counterWrites(back, moved);
-    expect(writes.filter((w) => w.bucket === 'ALL').map((w) => [w.scope, w.add.total])).toEqual([['grid#heishui-09', -1], ['grid#heishui-10', 1]]);
+    const writes = counterWrites(counted(back, 'Asia/Shanghai'), moved, 'Asia/Shanghai');
+    expect(writes.flatMap((w) => (w.cell.kind === 'cohort' && w.cell.bucket === 'ALL' ? [[w.cell.gridId, w.add.total]] : [])))
+      .toEqual([['heishui-09', -1], ['heishui-10', 1]]);
     const done = act(moved, leader10, { action: 'resolve', note: 'Fixed.' }, 4);
     expect(contribution(done)).toMatchObject({ total: 1, 'resolvedAt#grid': 1, resolvedOnTime: 1 });
   });

@@ -13,7 +13,7 @@ import { testIncident } from '../helpers/dynamodb.js';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const ddb = mockClient(doc);
-const repo = new IncidentRepository(doc, 'table');
+const repo = new IncidentRepository(doc, 'table', 'Asia/Shanghai');
 beforeEach(() => ddb.reset());
 
 const canceled = (...codes: string[]) => new TransactionCanceledException({
@@ -32,8 +32,8 @@ test('create retries a transaction conflict on a counter, then commits', async (
   await repo.create(testIncident());
   const calls = ddb.commandCalls(TransactWriteCommand);
   expect(calls).toHaveLength(2);
-  // The incident put, then one ADD per scope and bucket (4 scopes x (hour, all time)).
-  expect(calls[0]!.args[0].input.TransactItems).toHaveLength(1 + 8);
+  // The incident put, then one ADD per cell: its day, month and all time, and the day's series.
+  expect(calls[0]!.args[0].input.TransactItems).toHaveLength(1 + 4);
 });
 
 test('a counted save retries a conflict, then reads the stored incident back', async () => {
