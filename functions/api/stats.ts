@@ -6,7 +6,7 @@
  */
 import type { CountyIndex } from '#config/county-index.js';
 import type { County } from '#config/county-schema.js';
-import { localName, pickLocale, type Locale, type LocalizedName } from '#config/names.js';
+import { pickLocale } from '#config/names.js';
 import { validationFailed } from '#domain/errors.js';
 import type { Incident } from '#domain/incident.js';
 import {
@@ -58,17 +58,6 @@ function unitsOf(kind: GroupKind, scope: StatsScope | null, county: County, inde
   }
 }
 
-function nameOf(kind: GroupKind, id: string, index: CountyIndex, locale: Locale): string {
-  let name: LocalizedName | undefined;
-  switch (kind) {
-    case 'town': name = index.town(id)?.name; break;
-    case 'community': name = index.community(id)?.name; break;
-    case 'grid': name = index.grid(id)?.gridName; break;
-    case 'category': name = index.category(id)?.name; break;
-  }
-  return name === undefined ? id : localName(name, locale);
-}
-
 function unitOf(kind: GroupKind, index: CountyIndex): (cell: CohortCell) => string | undefined {
   switch (kind) {
     case 'town': return (cell) => cell.townId;
@@ -97,7 +86,7 @@ export const handler = httpHandler({ query: StatsQuery }, async (event) => {
     const kind = query.groupBy;
     const locale = pickLocale(event.headers['accept-language'], county.locale);
     body.groups = groups(cells.cohort, {
-      ...options, units: unitsOf(kind, scope, county, index), unitOf: unitOf(kind, index), name: (id) => nameOf(kind, id, index, locale),
+      ...options, units: unitsOf(kind, scope, county, index), unitOf: unitOf(kind, index), name: (id) => index.nameOf(kind, id, locale) ?? id,
     });
   }
   if (days) body.series = series(cells.series, days);
