@@ -75,8 +75,8 @@ export async function runIntake(s: Session, opts: IntakeOptions = INTAKE_DEFAULT
   await deleteItems(s, floorItems);
 
   note('intake: the repository\'s create alone, same items');
-  const repository = new IncidentRepository(s.doc, s.tableName, s.bench.county.timeZone);
-  const createItems = items.map(withFreshId).map(fromItem);
+  const repository = new IncidentRepository(s.doc, s.tableName);
+  const createItems = items.map(withFreshId).map((item) => fromItem(item));
   const create = await runPool(createItems.length, opts.concurrency, (i) => repository.create(createItems[i]!));
   await deleteItems(s, createItems.map(toItem));
 

@@ -52,7 +52,7 @@ export interface IncidentUsage {
   dynamoOps: number;
   writeUnits: number;
   readUnits: number;
-  /** The workflow's bookkeeping writes, by field (taskToken, notifiedThrough, executionName). */
+  /** The workflow's bookkeeping writes, by purpose (taskToken, progress, progress+counters, executionName). */
   bookkeeping: Record<string, { ops: number; units: number }>;
   /** Writes of what a reader sees (create, save), alone or in a transaction with the stats counters. */
   visible: {
@@ -150,7 +150,7 @@ export class Meter {
           u.dynamoOps++;
           if (write) u.writeUnits += added.units; else u.readUnits += added.units;
           if (write && kind.includes('bookkeeping')) {
-            const b = (u.bookkeeping[kind.split('.').pop()!] ??= { ops: 0, units: 0 });
+            const b = (u.bookkeeping[kind.slice('incident.bookkeeping.'.length)] ??= { ops: 0, units: 0 });
             b.ops++;
             b.units += added.units;
           } else if (write) {
@@ -331,7 +331,7 @@ function transactionUnits(input: Json, localIndexUnits: number[]): { table: numb
   for (const t of items) {
     const body = (Object.values(t)[0] ?? {}) as Json;
     const pk = pkOf(body.Item ?? body.Key);
-    if (pk.startsWith('STATS#') || !pk.startsWith('INC#')) { table += 2; continue; }
+    if (!pk.startsWith('INC#') || skOf(body.Item ?? body.Key) === 'WORKFLOW') { table += 2; continue; }
     const kb = mode !== undefined ? mode / 4 : Math.ceil(approximateSize(body.Item ?? body.ExpressionAttributeValues) / 1024);
     table += 2 * Math.max(1, kb);
   }
@@ -349,7 +349,7 @@ function pkOf(item: unknown): string {
   return typeof s === 'string' ? s : '';
 }
 
-/** Stats counter items a transaction updates along with the incident. */
+/** Stats counter cells a transaction updates. */
 const counterItems = (input: Json): number => (Array.isArray(input.TransactItems)
   ? (input.TransactItems as Json[]).filter((t) => /^(STATS|SERIES)#/.test(pkOf((Object.values(t)[0] as Json | undefined)?.Key))).length
   : 0);
@@ -366,37 +366,53 @@ function incidentOf(input: Json): string | undefined {
   return undefined;
 }
 
-const prefixOf = (pk: string): string => (pk.startsWith('INC#') ? 'incident' : pk.startsWith('IDEM#') ? 'idempotency' : pk.split('#')[0]!.toLowerCase() || 'item');
+/** What an item is, from its key: an incident, its workflow bookkeeping, a stats cell, an idempotency record. */
+function targetOf(key: unknown): string {
+  const pk = pkOf(key);
+  if (pk.startsWith('INC#')) return skOf(key) === 'WORKFLOW' ? 'workflow' : 'incident';
+  if (pk.startsWith('STATS#')) return 'stats';
+  if (pk.startsWith('SERIES#')) return 'series';
+  if (pk.startsWith('IDEM#')) return 'idempotency';
+  return pk.split('#')[0]!.toLowerCase() || 'item';
+}
+
+/** The sort key of a command's item, marshalled or not. */
+function skOf(item: unknown): string {
+  const sk = (item as Json | undefined)?.sk;
+  if (typeof sk === 'string') return sk;
+  const s = (sk as { S?: unknown } | undefined)?.S;
+  return typeof s === 'string' ? s : '';
+}
 
 /** What a command is for, from its input: the unit the cost model reasons about. */
 export function classify(command: string, input: Json): string {
   switch (command) {
     case 'GetItemCommand':
-      return `${prefixOf(pkOf(input.Key))}.get`;
+      return `${targetOf(input.Key)}.get`;
     case 'PutItemCommand':
-      return `${prefixOf(pkOf(input.Item))}.put`;
+      return `${targetOf(input.Item)}.put`;
     case 'DeleteItemCommand':
-      return `${prefixOf(pkOf(input.Key))}.delete`;
+      return `${targetOf(input.Key)}.delete`;
     case 'UpdateItemCommand': {
-      const target = prefixOf(pkOf(input.Key));
+      const target = targetOf(input.Key);
       const names = Object.values((input.ExpressionAttributeNames ?? {}) as Json);
-      // The workflow's bookkeeping (setTaskToken, markNotified, setExecutionName): one workflow field, never
-      // the visible ones, which every save() sets (its names include the title).
-      if (target === 'incident' && !names.includes('title')) {
-        const field = ['taskToken', 'notifiedThrough', 'executionName'].find((f) => names.includes(f));
-        if (field) return `incident.bookkeeping.${field}`;
-      }
+      // The workflow's bookkeeping: the task token and the outbox mark on the workflow item, the run's name on
+      // the incident (never with the visible fields, which every save() sets: its names include the title).
+      if (target === 'workflow') return names.includes('taskToken') ? 'incident.bookkeeping.taskToken' : 'incident.bookkeeping.progress';
+      if (target === 'incident' && !names.includes('title') && names.includes('executionName')) return 'incident.bookkeeping.executionName';
       return `${target}.update`;
     }
     case 'QueryCommand':
-      return `query.${typeof input.IndexName === 'string' ? input.IndexName : 'table'}`;
+      return `query.${typeof input.IndexName === 'string' ? input.IndexName : targetOf({ pk: (input.ExpressionAttributeValues as Json | undefined)?.[':pk'] })}`;
     case 'TransactWriteItemsCommand': {
       const items = Array.isArray(input.TransactItems) ? (input.TransactItems as Json[]) : [];
       const parts = items.map((t) => {
         const [op, body] = Object.entries(t)[0] ?? ['?', {}];
         const b = body as Json;
-        return `${prefixOf(pkOf(b.Item ?? b.Key))}.${op.toLowerCase()}`;
+        return `${targetOf(b.Item ?? b.Key)}.${op.toLowerCase()}`;
       });
+      // The outbox's progress with the stats cells it adds: bookkeeping (the workflow's, not a reader's change).
+      if (parts.includes('workflow.update')) return 'incident.bookkeeping.progress+counters';
       return `transact[${[...new Set(parts)].sort().join('+')}]`;
     }
     default:

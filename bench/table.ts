@@ -15,7 +15,7 @@ export async function getIncidents(s: Session, ids: readonly string[]): Promise<
     };
     while (request && Object.keys(request).length > 0) {
       const res = await s.doc.send(new BatchGetCommand({ RequestItems: request }));
-      out.push(...(res.Responses?.[s.tableName] ?? []).map(fromItem));
+      out.push(...(res.Responses?.[s.tableName] ?? []).map((item) => fromItem(item)));
       request = res.UnprocessedKeys as typeof request;
     }
   }

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { ACTIONS, ROLES } from '#domain/incident.js';
 import { ActionBody, ListQuery, ReportBody, StatsQuery } from './schemas.js';
 import {
-  DeadlineSpec, FieldError, GatewayMessage, Health, Incident, IncidentPage, Location, PendingExtension, Problem, Reporter, Resolution, Stats,
-  StatsDay, StatsGroup, StatsWindow, TimelineEvent,
+  DeadlineSpec, FieldError, GatewayMessage, Health, Incident, IncidentPage, ListedIncident, Location, PendingExtension, Problem, Reporter,
+  Resolution, Stats, StatsDay, StatsGroup, StatsWindow, TimelineEvent,
   type IncidentBody, type IncidentPageBody, type ProblemBody, type StatsBody,
 } from './response-schemas.js';
 
@@ -306,9 +306,10 @@ const extensionRequested: IncidentBody = {
   allowedActions: ['acknowledge', 'comment', 'resolve', 'escalate', 'reject', 'approve-extension', 'deny-extension'],
 };
 
+const { timeline: _timeline, ...listedIncident } = resolvedIncident;
 const incidentPage: IncidentPageBody = {
-  items: [resolvedIncident],
-  nextCursor: 'eyJzayI6IklOQ0lERU5UIiwicGsiOiJJTkMjNTU2YWU1MGUifQ.4HB4Y9hZFrPB4zD_Yo8DcwxJ0g_bRcriVqgWbGrC2qU',
+  items: [listedIncident],
+  nextCursor: 'eyJhZnRlciI6IjIwMjYtMTEtMjlUMTA6NTI6MTcuNTAwWiM1NTZhZTUwZSJ9.4HB4Y9hZFrPB4zD_Yo8DcwxJ0g_bRcriVqgWbGrC2qU',
 };
 
 const stats: StatsBody = {
@@ -580,8 +581,8 @@ export function buildOpenApi(): OpenApiDocument {
       schemas: {
         ...requestSchemas(),
         ...componentSchemas({
-          Incident, TimelineEvent, DeadlineSpec, PendingExtension, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow, StatsGroup,
-          StatsDay, Health, Problem, FieldError, GatewayMessage,
+          Incident, ListedIncident, TimelineEvent, DeadlineSpec, PendingExtension, Location, Reporter, Resolution, IncidentPage, Stats, StatsWindow,
+          StatsGroup, StatsDay, Health, Problem, FieldError, GatewayMessage,
         }, 'output'),
       },
       examples: Object.fromEntries(Object.entries(EXAMPLES).map(([name, e]) => [name, { summary: e.summary, value: e.value as Json }])),

@@ -94,8 +94,12 @@ export const Incident = z.strictObject({
   }),
 });
 
+export const ListedIncident = Incident.omit({ timeline: true }).meta({
+  description: 'An incident as a list shows it: every field but `timeline` (read it with GET /incidents/{id}), so that a page of 100 stays small.',
+});
+
 export const IncidentPage = z.strictObject({
-  items: z.array(Incident),
+  items: z.array(ListedIncident),
   nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
 });
 

@@ -14,16 +14,11 @@ import {
   type CohortCell, type DayRange, type GroupKind, type SeriesCell, type StatsScope,
 } from '#domain/stats.js';
 import { localDate } from '#domain/local-days.js';
-import { documentClient, tableName } from '#storage/dynamodb.js';
-import { StatsRepository } from '#storage/stats-repository.js';
 import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
-import { incidents } from '#commons/stores.js';
+import { incidents, stats as statsStore } from '#commons/stores.js';
 import { StatsQuery } from './schemas.js';
-
-let repository: StatsRepository | undefined;
-const statsStore = (): StatsRepository => (repository ??= new StatsRepository(documentClient, tableName()));
 
 interface Cells { cohort: CohortCell[]; series: SeriesCell[] }
 

@@ -23,7 +23,9 @@ export function createTableInput(tableName: string): CreateTableCommandInput & {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: index.projected.length > 0
+        ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projected] }
+        : { ProjectionType: 'KEYS_ONLY' },
     })),
   };
 }

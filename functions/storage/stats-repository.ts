@@ -4,7 +4,8 @@
  * - cohort cell: pk `STATS#<bucket>` (`YYYY-MM-DD`, `YYYY-MM` or `ALL`), sk `<townId>#<gridId>#<category>`
  * - series cell: pk `SERIES#<townId>`, sk `<YYYY-MM-DD>#<gridId>`
  *
- * one numeric attribute per counter. A jurisdiction's cells of one bucket are one Query (a town's or a grid's
+ * one numeric attribute per counter. The workflow adds to them in the transaction that records how much of an
+ * incident's timeline it has counted (functions/workflow/outbox.ts), so each change counts once. A jurisdiction's cells of one bucket are one Query (a town's or a grid's
  * are a key prefix), a town's days one Query over a key range: never a Scan, never one read per unit.
  */
 import {
@@ -76,6 +77,11 @@ async function inParallel<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: numb
 
 export class StatsRepository {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+
+  /** The additions as transaction items (they commit with the workflow's progress: incident-repository.ts). */
+  updates(writes: readonly CellWrite[]): TransactItem[] {
+    return counterUpdates(this.tableName, writes);
+  }
 
   /**
    * The cohort cells under `prefix` (`''` the county, `town#` a town, `town#grid#` a grid) of the buckets

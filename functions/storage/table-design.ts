@@ -3,13 +3,16 @@
  * local runtime's CreateTable (local/), so the two can never drift.
  *
  * Items (single-table):
- * - incident:    pk `INC#<id>`           sk `INCIDENT`
+ * - incident:    pk `INC#<id>`           sk `INCIDENT`   (in the indexes below)
+ * - its workflow's bookkeeping: pk `INC#<id>`  sk `WORKFLOW` (task token, how much of the timeline is published
+ *                and counted; in no index, so the workflow's writes never touch an index: incident-item.ts)
  * - idempotency: pk `IDEM#<sub>#<key>`   sk `IDEM`       (expires through `expiresAt`, TTL)
  * - counters:    pk `STATS#<bucket>`     sk `<townId>#<gridId>#<category>`  (bucket: local day, month or `ALL`)
  *                pk `SERIES#<townId>`    sk `<YYYY-MM-DD>#<gridId>`          (stats-repository.ts)
  *
  * Secondary indexes are sparse: an attribute exists only while the item belongs to the index,
- * so "open incidents of this grid, soonest deadline first" is a Query on `gridOpen`, never a Scan.
+ * so "open incidents of this grid, soonest deadline first" is a Query on `gridOpen`, never a Scan. They hold keys
+ * and the few attributes a Query filters on; a list reads its page's items from the table.
  */
 export const TABLE_PARTITION_KEY = 'pk';
 export const TABLE_SORT_KEY = 'sk';
@@ -20,6 +23,12 @@ export interface IndexDesign {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * Attributes copied into the index besides the keys (INCLUDE); none: KEYS_ONLY. Lists read the page's items
+   * from the table (BatchGetItem), so an index holds only what its Query must filter on: a write that changes
+   * nothing an index holds does not touch it, and an index entry stays one write unit.
+   */
+  readonly projected: readonly string[];
 }
 
 /** Sort key of the open indexes: `<deadline ISO>#<id>`, soonest first. */
@@ -27,17 +36,25 @@ export const DEADLINE_SORT = 'gsiDeadline';
 /** Sort key of the all-status indexes: `<createdAt ISO>#<id>`, read newest first. */
 export const CREATED_SORT = 'gsiCreated';
 
+/**
+ * Open indexes filter on category, level and overdue: their entries are rewritten anyway whenever the level
+ * changes (the deadline, their sort key, changes with it), and category never changes. All-status indexes
+ * filter on category only (status and level change; those filters apply to the items read).
+ */
+const OPEN_FILTERS = ['category', 'level', 'overdue'] as const;
+const ALL_FILTERS = ['category'] as const;
+
 export const INDEXES = {
-  gridOpen: { name: 'gridOpen', partitionKey: 'gsiGridOpen', sortKey: DEADLINE_SORT },
-  townOpen: { name: 'townOpen', partitionKey: 'gsiTownOpen', sortKey: DEADLINE_SORT },
-  countyOpen: { name: 'countyOpen', partitionKey: 'gsiCountyOpen', sortKey: DEADLINE_SORT },
-  reporterOpen: { name: 'reporterOpen', partitionKey: 'gsiReporterOpen', sortKey: DEADLINE_SORT },
-  gridAll: { name: 'gridAll', partitionKey: 'gsiGrid', sortKey: CREATED_SORT },
-  townAll: { name: 'townAll', partitionKey: 'gsiTown', sortKey: CREATED_SORT },
-  countyAll: { name: 'countyAll', partitionKey: 'gsiCounty', sortKey: CREATED_SORT },
-  reporterAll: { name: 'reporterAll', partitionKey: 'gsiReporter', sortKey: CREATED_SORT },
+  gridOpen: { name: 'gridOpen', partitionKey: 'gsiGridOpen', sortKey: DEADLINE_SORT, projected: OPEN_FILTERS },
+  townOpen: { name: 'townOpen', partitionKey: 'gsiTownOpen', sortKey: DEADLINE_SORT, projected: OPEN_FILTERS },
+  countyOpen: { name: 'countyOpen', partitionKey: 'gsiCountyOpen', sortKey: DEADLINE_SORT, projected: OPEN_FILTERS },
+  reporterOpen: { name: 'reporterOpen', partitionKey: 'gsiReporterOpen', sortKey: DEADLINE_SORT, projected: OPEN_FILTERS },
+  gridAll: { name: 'gridAll', partitionKey: 'gsiGrid', sortKey: CREATED_SORT, projected: ALL_FILTERS },
+  townAll: { name: 'townAll', partitionKey: 'gsiTown', sortKey: CREATED_SORT, projected: ALL_FILTERS },
+  countyAll: { name: 'countyAll', partitionKey: 'gsiCounty', sortKey: CREATED_SORT, projected: ALL_FILTERS },
+  reporterAll: { name: 'reporterAll', partitionKey: 'gsiReporter', sortKey: CREATED_SORT, projected: ALL_FILTERS },
   /** Incidents a workflow must hold (open or resolved awaiting verification): the reconciler's list. */
-  active: { name: 'active', partitionKey: 'gsiActive', sortKey: 'pk' },
+  active: { name: 'active', partitionKey: 'gsiActive', sortKey: 'pk', projected: [] },
 } as const satisfies Record<string, IndexDesign>;
 
 export type IndexName = keyof typeof INDEXES;

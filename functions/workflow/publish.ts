@@ -1,6 +1,6 @@
 /**
  * Publishes the notifications the timeline owes (functions/domain/notifications.ts) to the SNS topic of
- * each receiving level, then advances the incident's `notifiedThrough` mark. A crash between the two
+ * each receiving level; the outbox (outbox.ts) then advances the incident's mark. A crash between the two
  * publishes again on the next run (at least once); every message carries its deterministic
  * `notificationId` so receivers, and the local sink, can drop a repeat.
  *
@@ -18,7 +18,6 @@ import { currentCounty } from '#commons/county.js';
 import { logger } from '#commons/logger.js';
 import { safeLine, safeLines } from '#commons/text.js';
 import { topicEnv } from '#commons/topics.js';
-import { incidents } from '#commons/stores.js';
 
 /** SNS refuses a subject of 100 characters or more, or one with anything but printable ASCII. */
 export const MAX_SUBJECT_LENGTH = 99;
@@ -84,9 +83,6 @@ export async function publishPending(incident: Incident): Promise<number> {
       });
       logger.info('notification published', { incidentId: incident.id, event: n.event, topicLevel: n.level, notificationId: n.id });
     }
-  }
-  if (incident.workflow.notifiedThrough < incident.timeline.length) {
-    await incidents().markNotified(incident.id, incident.timeline.length);
   }
   return pending.length;
 }

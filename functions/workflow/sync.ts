@@ -1,7 +1,7 @@
 /**
  * Workflow task `<stage>: sync`: decides the next step from the incident record and the clock
- * (functions/domain/advance.ts), writes the change conditionally, publishes what the timeline owes,
- * and tells the state machine where to go and how long to wait.
+ * (functions/domain/advance.ts), writes the change conditionally, publishes and counts what the timeline
+ * owes (outbox.ts), and tells the state machine where to go and how long to wait.
  *
  * It also keeps executions honest:
  *  - one execution in charge: the incident records the name of the execution in charge, and any other
@@ -26,7 +26,7 @@ import { incidents } from '#commons/stores.js';
 import { asTaskError } from '#commons/transient.js';
 import { successorOf } from '#commons/workflow.js';
 import { CONTINUE, END, type SyncStep } from '#workflows/stages.js';
-import { publishPending } from './publish.js';
+import { settle } from './outbox.js';
 
 const SyncInput = z.object({
   incidentId: z.string().min(1),
@@ -55,11 +55,12 @@ async function sync(input: z.output<typeof SyncInput>): Promise<SyncStep> {
   const { county } = currentCounty();
   const calendar = calendarOf(county);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const current = await incidents().get(input.incidentId);
-    if (!current) {
+    const loaded = await incidents().load(input.incidentId);
+    if (!loaded) {
       logger.warn('workflow for an unknown incident ends', { incidentId: input.incidentId });
       return ended(0);
     }
+    const current = loaded.incident;
     if (input.execution && current.workflow.executionName !== input.execution.name) {
       logger.warn('an execution not in charge of the incident ends', { incidentId: current.id, execution: input.execution.name, inCharge: current.workflow.executionName });
       return ended(current.version);
@@ -80,7 +81,7 @@ async function sync(input: z.output<typeof SyncInput>): Promise<SyncStep> {
       const last = incident.timeline[incident.timeline.length - 1];
       logger.info('workflow changed incident', { incidentId: incident.id, event: last?.type, reason: last?.reason, atLevel: incident.level, version: incident.version });
     }
-    await publishPending(incident);
+    await settle(incident, loaded.bookkeeping);
     if ((incident.workflow.failedExecutions ?? 0) > 0) await incidents().resetFailedExecutions(incident.id);
     // The stage's timer starts after this return: measured from before the writes, the wait would add
     // their time to every deadline (and under load let a deadline pass before its 80 % reminder fired).

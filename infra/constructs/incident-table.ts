@@ -43,7 +43,9 @@ export class IncidentTable extends Construct {
         indexName: index.name,
         partitionKey: str(index.partitionKey),
         sortKey: str(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        ...(index.projected.length > 0
+          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projected] }
+          : { projectionType: dynamodb.ProjectionType.KEYS_ONLY }),
       });
     }
   }

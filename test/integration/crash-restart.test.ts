@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../helpers/local-county.js';
 import { expectedNotificationIds as expectedIds, until } from '../helpers/county-client.js';
+import { expectStatsToAgree } from '../helpers/stats-check.js';
 import {
   expectNoJavaLeft, javaProcessesOf, spawnCounty, writeCountyCopy, type NotificationLine, type SpawnedCounty,
 } from '../helpers/spawned-county.js';
@@ -116,6 +117,11 @@ test('SIGKILL with waiting incidents; on restart each missed deadline fires once
   }
   const ids = lines.map((l) => l.attributes.notificationId);
   expect(new Set(ids).size).toBe(ids.length);
+
+  // The stats count what the records hold: every report and escalation once, across the crash.
+  const counted = await expectStatsToAgree(after, countyRole, [...created.map((i) => i.id), fresh.body.id], 'Asia/Shanghai');
+  expect(counted).toMatchObject({ total: WAITING + 1, byStatus: { open: WAITING + 1 } });
+  expect(Object.values(counted.series).reduce((n, d) => n + d.escalated, 0)).toBe(2 * WAITING);
 
   // A clean stop this time: Java is gone when the process is.
   running.splice(running.indexOf(after), 1);

@@ -5,11 +5,13 @@
  */
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
 import { writeCountyCopy } from '../helpers/spawned-county.js';
+import { expectStatsToAgree } from '../helpers/stats-check.js';
 
 let t: TestCounty;
 let residentA: string, residentB: string, leaderN1: string, leaderN2: string, leaderS1: string;
 let northTown: string, countyRole: string, cityRole: string;
 let testStart: Date;
+let ids: string[];
 
 const HAZARD = { category: 'safety-hazard', title: 'Loose cable', description: 'A cable hangs low over the lane' }; // hours
 const CONFLICT = { category: 'conflict', title: 'Wall dispute', description: 'Neighbours argue' }; // 2 s at every level
@@ -76,6 +78,9 @@ beforeAll(async () => {
   const closed = (i: any) => i.status === 'closed';
   await Promise.all([a2!, a3!, a4!, a7!].map((id) => t.waitFor(id, countyRole, closed, 30_000)));
   expect(a1).toBeDefined();
+  ids = [a1!, a2!, a3!, a4!, a5!, a6!, a7!, a8!];
+  // The workflow counts each change once it has made or seen it: wait until every workflow waits again.
+  await t.settled();
 }, 90_000);
 afterAll(async () => { await t?.stop(); });
 
@@ -91,6 +96,10 @@ const zeros = {
 const allTime = { window: { from: null, to: null } };
 
 describe('figures match the incidents created', () => {
+  test('the county\'s figures and days agree with the records', async () => {
+    await expectStatsToAgree(t, countyRole, ids, 'Asia/Shanghai');
+  });
+
   const county = {
     ...allTime,
     total: 8,

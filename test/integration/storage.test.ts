@@ -17,6 +17,8 @@ import { startDynamoDbLocal } from '#local/dynamodb-local.js';
 import { ensureTable } from '#storage/create-table.js';
 import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
 import { hashRequest, IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from '#storage/idempotency.js';
+import { counted, counterWrites } from '#domain/stats.js';
+import { countedOf } from '#storage/incident-item.js';
 import { IncidentRepository, type ListQuery } from '#storage/incident-repository.js';
 import { StatsRepository } from '#storage/stats-repository.js';
 import { translateConfig } from '#storage/dynamodb.js';
@@ -27,11 +29,12 @@ let db: TestDynamoDb | undefined;
 let repo: IncidentRepository;
 let idem: IdempotencyStore;
 let stats: StatsRepository;
+const TZ = 'Asia/Shanghai';
 
 beforeAll(async () => {
   setLocalAwsEnv();
   db = await startTestDynamoDb();
-  repo = new IncidentRepository(db.documentClient, db.tableName, 'Asia/Shanghai');
+  repo = new IncidentRepository(db.documentClient, db.tableName);
   idem = new IdempotencyStore(db.documentClient, db.tableName);
   stats = new StatsRepository(db.documentClient, db.tableName);
 });
@@ -61,30 +64,34 @@ async function statusOf(p: Promise<unknown>): Promise<number | 'ok'> {
   }
 }
 
-/** Follows lastKey until the index ends, as the API does through cursors. */
-async function listAll(q: Omit<ListQuery, 'startKey'>): Promise<{ ids: string[]; pages: number[] }> {
+/** Follows `after` until the index ends, as the API does through cursors. */
+async function listAll(q: Omit<ListQuery, 'after'>): Promise<{ ids: string[]; pages: number[] }> {
   const ids: string[] = [];
   const pages: number[] = [];
-  let startKey: Record<string, unknown> | undefined;
+  let after: string | undefined;
   for (let guard = 0; guard < 100; guard++) {
-    const page = await repo.list({ ...q, ...(startKey ? { startKey } : {}) });
+    const page = await repo.list({ ...q, ...(after === undefined ? {} : { after }) });
     pages.push(page.items.length);
     ids.push(...page.items.map((i) => i.id));
-    if (!page.lastKey) return { ids, pages };
-    startKey = page.lastKey;
+    if (page.after === undefined) return { ids, pages };
+    after = page.after;
   }
   throw new Error('paging did not end');
 }
 
 describe('table', () => {
-  it('has every index of the design with projection ALL, and ensureTable is idempotent', async () => {
+  it('has every index of the design holding keys and the attributes it filters on, and ensureTable is idempotent', async () => {
     await ensureTable(db!.client, db!.tableName);
     const { Table } = await db!.client.send(new DescribeTableCommand({ TableName: db!.tableName }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode ?? 'PAY_PER_REQUEST').toBe('PAY_PER_REQUEST');
     const indexes = Table?.GlobalSecondaryIndexes ?? [];
     expect(indexes.map((i) => i.IndexName).sort()).toEqual(Object.values(INDEXES).map((i) => i.name).sort());
-    for (const index of indexes) expect(index.Projection?.ProjectionType).toBe('ALL');
+    for (const index of indexes) {
+      const design = Object.values(INDEXES).find((i) => i.name === index.IndexName)!;
+      expect(index.Projection?.ProjectionType).toBe(design.projected.length > 0 ? 'INCLUDE' : 'KEYS_ONLY');
+      expect([...(index.Projection?.NonKeyAttributes ?? [])].sort()).toEqual([...design.projected].sort());
+    }
     const ttl = await db!.client.send(new DescribeTimeToLiveCommand({ TableName: db!.tableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
   });
@@ -146,23 +153,23 @@ describe('IncidentRepository: create, get, save', () => {
   it('keeps the stored task token and execution name when the caller holds an older copy', async () => {
     const incident = testIncident();
     await repo.create(incident);
-    await repo.setExecutionName(incident.id, 'exec-1');
+    await repo.setExecutionName(incident.id, 'exec-2');
     expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
 
     const stale = { ...incident, title: 'Edited', version: 2, workflow: { ...incident.workflow, approachingReminded: true } };
     const saved = await repo.save(stale, incident);
     expect(saved.title).toBe('Edited');
-    expect(saved.workflow).toEqual({ ...stale.workflow, taskToken: 'token-1', executionName: 'exec-1' });
+    expect(saved.workflow).toEqual({ ...stale.workflow, taskToken: 'token-1', executionName: 'exec-2' });
     expect(await repo.get(incident.id)).toEqual(saved);
   });
 
-  it('sets the task token only at the version the workflow saw, without bumping the version', async () => {
+  it('stores the task token, then says whether the incident is still at the version the workflow saw, never bumping it', async () => {
     const incident = testIncident();
     await repo.create(incident);
     expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
     await repo.save({ ...incident, version: 2, acknowledgedBy: 'hs-09' }, incident);
+    // Stored, but the workflow learns that it decided on an old version (and wakes itself).
     expect(await repo.setTaskToken(incident.id, 'token-stale', 1)).toBe(false);
-    expect((await repo.get(incident.id))?.workflow.taskToken).toBe('token-1');
     expect(await repo.setTaskToken(incident.id, 'token-2', 2)).toBe(true);
     const stored = await repo.get(incident.id);
     expect(stored?.workflow.taskToken).toBe('token-2');
@@ -170,6 +177,16 @@ describe('IncidentRepository: create, get, save', () => {
     expect(await repo.setTaskToken(incident.id, null, 2)).toBe(true);
     expect((await repo.get(incident.id))?.workflow.taskToken).toBeNull();
     expect(await repo.setTaskToken(`missing-${uid()}`, 'x', 1)).toBe(false);
+  });
+
+  it('a save after a waiting stage stored its token returns that token (the action wakes it)', async () => {
+    const incident = testIncident();
+    await repo.create(incident);
+    const save = repo.save({ ...incident, version: 2, acknowledgedBy: 'hs-09' }, incident);
+    const wait = repo.setTaskToken(incident.id, 'token-1', 1);
+    const [saved, stillCurrent] = await Promise.all([save, wait]);
+    // Whichever came second saw the other: the action got the token, or the stage learned it must look again.
+    expect(saved.workflow.taskToken === 'token-1' || stillCurrent === false).toBe(true);
   });
 
   it('moves an incident out of the open and active indexes as its status changes', async () => {
@@ -186,21 +203,22 @@ describe('IncidentRepository: create, get, save', () => {
     for (const [index, partition] of [['gridOpen', p.gridId], ['townOpen', p.townId], ['countyOpen', p.countyId], ['reporterOpen', p.reportedBy]] as const) {
       expect(await inIndex(index, partition)).toBe(false);
     }
+    const inActive = async () => (await repo.listActive(p.countyId)).items.map((i) => i.id).includes(incident.id);
     expect(await inIndex('gridAll', p.gridId)).toBe(true);
-    expect(await inIndex('active', p.countyId)).toBe(true);
+    expect(await inActive()).toBe(true);
 
     const closed: Incident = { ...resolved, status: 'closed', version: 3 };
     await repo.save(closed, resolved);
-    expect(await inIndex('active', p.countyId)).toBe(false);
+    expect(await inActive()).toBe(false);
     expect(await inIndex('countyAll', p.countyId)).toBe(true);
 
     await repo.save({ ...resolved, status: 'open', deadline: '2025-03-05T00:00:00.000Z', resolution: null, version: 4 }, closed);
     expect(await inIndex('gridOpen', p.gridId)).toBe(true);
-    expect(await inIndex('active', p.countyId)).toBe(true);
+    expect(await inActive()).toBe(true);
   });
 });
 
-describe('stats counters, written in the same transaction as the incident', () => {
+describe('progress: published and counted once, in one transaction with the stats cells', () => {
   /** The cells of a test's own town in `buckets`, summed per counter. */
   const sumOf = async (p: ReturnType<typeof place>, add: string[], subtract: string[] = []) => {
     const totals: Record<string, number> = {};
@@ -218,65 +236,77 @@ describe('stats counters, written in the same transaction as the incident', () =
     timeline: [...incident.timeline, { at, type: 'resolved', level: 'grid', actor: 'hs-09', note: 'Settled', reason: null }],
   });
   // 16:30 UTC is already 2 March in Shanghai, the county's time zone: the day buckets are Shanghai's.
-  const reported = (p: ReturnType<typeof place>, over: Partial<Incident> = {}) => testIncident({
+  const reported = (p: ReturnType<typeof place>) => testIncident({
     ...p, createdAt: '2025-03-01T16:30:00.000Z',
     timeline: [
       { at: '2025-03-01T16:30:00.000Z', type: 'reported', level: 'grid', actor: p.reportedBy, note: null, reason: null },
       { at: '2025-03-01T16:30:00.000Z', type: 'assigned', level: 'grid', actor: null, note: null, reason: null },
     ],
-    ...over,
   });
+  /** What the workflow's outbox does after a change: count from what the bookkeeping says, move the mark with it. */
+  const settle = async (incident: Incident) => {
+    const { bookkeeping } = (await repo.load(incident.id))!;
+    const now = counted(incident, TZ);
+    return repo.advanceProgress(
+      incident.id,
+      { from: bookkeeping.through, through: now.through, counted: { place: now.place, counters: now.counters } },
+      stats.updates(counterWrites(countedOf(bookkeeping), incident, TZ)),
+    );
+  };
 
-  it('create counts the incident in its cell of all time, of its month and of its local day, and its report in the series', async () => {
-    const p = place();
-    await repo.create(reported(p));
-    const counted = { total: 1, 'status#open': 1 };
-    expect(await allTime(p)).toEqual(counted);
-    expect(await sumOf(p, ['2025-03'])).toEqual(counted);
-    expect(await sumOf(p, ['2025-03-02'])).toEqual(counted);
-    expect(await sumOf(p, ['2025-03-01'])).toEqual({});
-    expect(await sumOf(p, ['2025-03'], ['2025-03-02'])).toEqual({});
-    expect(await stats.seriesCells([p.townId], '2025-03-01', '2025-03-31')).toEqual([{ day: '2025-03-02', gridId: p.gridId, counters: { reported: 1 } }]);
-  });
-
-  it('save moves the counters by what changed; a lost race or a duplicate create moves nothing', async () => {
+  it('counts a new incident in its cells of all time, of its month and of its local day, and its report in the series', async () => {
     const p = place();
     const incident = reported(p);
     await repo.create(incident);
-    const resolved = resolvedFrom(incident);
-    await repo.save(resolved, incident);
+    expect(await allTime(p)).toEqual({});
+    expect(await settle(incident)).toBe(true);
+    const counts = { total: 1, 'status#open': 1 };
+    expect(await allTime(p)).toEqual(counts);
+    expect(await sumOf(p, ['2025-03'])).toEqual(counts);
+    expect(await sumOf(p, ['2025-03-02'])).toEqual(counts);
+    expect(await sumOf(p, ['2025-03-01'])).toEqual({});
+    expect(await sumOf(p, ['2025-03'], ['2025-03-02'])).toEqual({});
+    expect(await stats.seriesCells([p.townId], '2025-03-01', '2025-03-31')).toEqual([{ day: '2025-03-02', gridId: p.gridId, counters: { reported: 1 } }]);
+    expect((await repo.get(incident.id))?.workflow.notifiedThrough).toBe(2);
+  });
+
+  it('moves the counters by what changed; a repeated or stale progress moves nothing', async () => {
+    const p = place();
+    const incident = reported(p);
+    await repo.create(incident);
+    const { bookkeeping: fresh } = (await repo.load(incident.id))!;
+    expect(await settle(incident)).toBe(true);
+    // A second run that read the bookkeeping before the first moved it: refused, nothing added.
+    const now = counted(incident, TZ);
+    expect(await repo.advanceProgress(incident.id, { from: fresh.through, through: now.through, counted: now },
+      stats.updates(counterWrites(countedOf(fresh), incident, TZ)))).toBe(false);
+    expect(await allTime(p)).toEqual({ total: 1, 'status#open': 1 });
+
+    const resolved = await repo.save(resolvedFrom(incident), incident);
+    expect(await settle(resolved)).toBe(true);
     const afterResolve = { total: 1, 'status#resolved': 1, resolved: 1, 'resolvedAt#grid': 1 };
     expect(await allTime(p)).toEqual(afterResolve);
     // The day bucket is still the day it was reported; the resolution counts in the series on its own day.
     expect(await sumOf(p, ['2025-03-02'])).toEqual(afterResolve);
     const series = async () => (await stats.seriesCells([p.townId], '2025-03-01', '2025-03-31')).map((c) => [c.day, c.counters]);
     expect(await series()).toEqual([['2025-03-02', { reported: 1 }], ['2025-03-03', { resolved: 1 }]]);
-
-    expect(await statusOf(repo.save({ ...incident, status: 'rejected', deadline: null, version: 2 }, incident))).toBe(409);
-    expect(await statusOf(repo.create({ ...incident, title: 'Again' }))).toBe(409);
-    expect(await allTime(p)).toEqual(afterResolve);
+    expect(await settle(resolved)).toBe(true); // nothing past the mark: the same mark again, nothing added
     expect(await series()).toEqual([['2025-03-02', { reported: 1 }], ['2025-03-03', { resolved: 1 }]]);
+    expect(await allTime(p)).toEqual(afterResolve);
 
-    await repo.save({ ...resolved, status: 'closed', version: 3 }, resolved);
+    // Two changes, one progress: counted from where the bookkeeping says.
+    const closed = await repo.save({ ...resolved, status: 'closed', version: 3, timeline: [...resolved.timeline, { ...resolved.timeline[2]!, type: 'closed', reason: 'verified' }] }, resolved);
+    expect(await settle(closed)).toBe(true);
     expect(await allTime(p)).toEqual({ ...afterResolve, 'status#resolved': undefined, 'status#closed': 1 });
   });
 
-  it('a counted (transactional) save still returns and keeps the task token stored meanwhile', async () => {
-    const incident = reported(place());
-    await repo.create(incident);
-    expect(await repo.setTaskToken(incident.id, 'token-1', 1)).toBe(true);
-    const saved = await repo.save(resolvedFrom(incident, '2025-03-01T18:00:00.000Z'), incident);
-    expect(saved.status).toBe('resolved');
-    expect(saved.version).toBe(2);
-    expect(saved.workflow.taskToken).toBe('token-1');
-    expect(await repo.get(incident.id)).toEqual(saved);
-  });
-
-  it('counts every one of many concurrent writes to the same counter items', async () => {
+  it('counts every one of many concurrent progresses on the same cells', async () => {
     const p = place();
     const all = Array.from({ length: 16 }, () => reported(p));
     await Promise.all(all.map((i) => repo.create(i)));
-    await Promise.all(all.map((i) => repo.save(resolvedFrom(i, '2025-03-01T18:00:00.000Z'), i)));
+    await Promise.all(all.map((i) => settle(i)));
+    const resolved = await Promise.all(all.map((i) => repo.save(resolvedFrom(i, '2025-03-01T18:00:00.000Z'), i)));
+    await Promise.all(resolved.map((i) => settle(i)));
     expect(await allTime(p)).toEqual({ total: 16, 'status#resolved': 16, resolved: 16, 'resolvedAt#grid': 16, resolvedOnTime: 16 });
   });
 });
@@ -292,9 +322,9 @@ describe('IncidentRepository.list', () => {
 
     const expected = [...deadlines].sort();
     for (const [index, partition] of [['gridOpen', p.gridId], ['townOpen', p.townId], ['countyOpen', p.countyId], ['reporterOpen', p.reportedBy]] as const) {
-      const { items, lastKey } = await repo.list({ index, partition, ascending: true, limit: 10 });
+      const { items, after } = await repo.list({ index, partition, ascending: true, limit: 10 });
       expect(items.map((i) => i.deadline)).toEqual(expected);
-      expect(lastKey).toBeUndefined();
+      expect(after).toBeUndefined();
     }
   });
 
@@ -351,37 +381,46 @@ describe('IncidentRepository.list', () => {
     expect(plain.ids).toEqual(all.map((i) => i.id));
     expect(plain.pages.slice(0, 6)).toEqual([7, 7, 7, 7, 7, 7]);
 
-    // With a filter, Limit counts items before the filter: each page must still be full.
+    // With a filter, each page is still full.
     const noise = all.filter((i) => i.category === 'noise').map((i) => i.id);
     const filtered = await listAll({ ...query, filters: { category: 'noise' } });
     expect(filtered.ids).toEqual(noise);
     expect(filtered.pages).toEqual([7, 7, 1]);
+    // A filter the index cannot apply (level on an all-status index) too.
+    const byLevel = await listAll({ index: 'countyAll', partition: p.countyId, ascending: false, limit: 4, filters: { category: 'noise', level: 'grid' } });
+    expect(byLevel.ids).toEqual([...noise].reverse());
+    expect(byLevel.pages).toEqual([4, 4, 4, 3]);
 
-    // The same walk as the API does it: lastKey -> opaque cursor -> lastKey.
+    // The same walk as the API does it: after -> opaque cursor -> after.
     const secret = 'integration-secret';
     const bindTo = cursorBinding({ ...query, filters: { category: 'conflict' } });
     const seen: string[] = [];
     const sizes: number[] = [];
     let cursor: string | null = null;
     do {
-      const startKey: Record<string, unknown> | undefined = cursor ? decodeCursor(cursor, bindTo, secret) : undefined;
-      const page = await repo.list({ ...query, filters: { category: 'conflict' }, ...(startKey ? { startKey } : {}) });
+      const after = cursor ? String(decodeCursor(cursor, bindTo, secret).after) : undefined;
+      const page = await repo.list({ ...query, filters: { category: 'conflict' }, ...(after === undefined ? {} : { after }) });
       seen.push(...page.items.map((i) => i.id));
       sizes.push(page.items.length);
-      cursor = page.lastKey ? encodeCursor(page.lastKey, bindTo, secret) : null;
+      cursor = page.after !== undefined ? encodeCursor({ after: page.after }, bindTo, secret) : null;
     } while (cursor);
     expect(seen).toEqual(all.filter((i) => i.category === 'conflict').map((i) => i.id));
     expect(sizes).toEqual([7, 7, 7, 7, 2]);
   });
 
-  it('lists the active index (open and resolved only) for the reconciler, page by page', async () => {
+  it('lists the active index (open and resolved only) with each incident\'s bookkeeping for the reconciler, page by page', async () => {
     const p = place();
     const statuses = ['open', 'resolved', 'closed', 'rejected', 'open'] as const;
     const created = statuses.map((status) => testIncident({ ...p, status, deadline: status === 'open' ? '2025-03-02T00:00:00.000Z' : null }));
-    await Promise.all(created.map((i) => repo.create(i)));
+    await Promise.all(created.map((i) => repo.create({ ...i, workflow: { ...i.workflow, executionName: `${i.id}-1` } })));
     const expected = created.filter((i) => i.status === 'open' || i.status === 'resolved').map((i) => i.id).sort();
 
     expect((await repo.listActive(p.countyId)).items.map((i) => i.id).sort()).toEqual(expected);
+    await repo.setExecutionName(created[0]!.id, `${created[0]!.id}-2`);
+    expect((await repo.listActive(p.countyId)).items.find((i) => i.id === created[0]!.id)?.workflow.executionName).toBe(`${created[0]!.id}-2`);
+    // With the bookkeeping: what the reconciler compares (published through, the waiting stage's token).
+    await repo.setTaskToken(created[1]!.id, 'token-1', 1);
+    expect((await repo.listActive(p.countyId)).items.find((i) => i.id === created[1]!.id)?.workflow).toMatchObject({ taskToken: 'token-1', notifiedThrough: 0 });
     const first = await repo.listActive(p.countyId, undefined, 2);
     expect(first.items).toHaveLength(2);
     expect(first.lastKey).toBeDefined();
@@ -462,7 +501,7 @@ describe('DynamoDB Local launcher', () => {
       const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
       try {
         await ensureTable(client, 'persisted');
-        await use(new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'persisted', 'Asia/Shanghai'));
+        await use(new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'persisted'));
       } finally {
         client.destroy();
         await local.stop();

@@ -1,5 +1,5 @@
 import type { Incident, Status } from '#domain/incident.js';
-import { fromItem, toItem } from '#storage/incident-item.js';
+import { bookkeepingOf, fromItem, toItem } from '#storage/incident-item.js';
 import { KEY_ATTRIBUTES } from '#storage/table-design.js';
 import { testIncident } from '../helpers/dynamodb.js';
 
@@ -7,14 +7,18 @@ const OPEN_ATTRIBUTES = ['gsiGridOpen', 'gsiTownOpen', 'gsiCountyOpen', 'gsiRepo
 const ALL_ATTRIBUTES = ['gsiGrid', 'gsiTown', 'gsiCounty', 'gsiReporter', 'gsiCreated'];
 
 describe('toItem', () => {
-  it('keys the incident as INC#<id> / INCIDENT and keeps its own attributes', () => {
+  it('keys the incident as INC#<id> / INCIDENT and keeps its own attributes, not the workflow\'s bookkeeping', () => {
     const incident = testIncident({ id: 'inc-42' });
-    const item = toItem(incident);
+    const withBookkeeping = { ...incident, workflow: { ...incident.workflow, taskToken: 'token-1', notifiedThrough: 3, executionName: 'inc-42-2' } };
+    const item = toItem(withBookkeeping);
     expect(item.pk).toBe('INC#inc-42');
     expect(item.sk).toBe('INCIDENT');
     expect(item.title).toBe(incident.title);
-    expect(item.workflow).toEqual(incident.workflow);
     expect(item.timeline).toEqual(incident.timeline);
+    const { taskToken: _t, notifiedThrough: _n, executionName: _e, ...domainState } = incident.workflow;
+    expect(item.workflow).toEqual(domainState);
+    // The run's name is a top-level attribute: the reconciler's index holds it.
+    expect(item.executionName).toBe('inc-42-2');
   });
 
   it('puts an open incident in every open index, sorted by deadline then id', () => {
@@ -47,11 +51,15 @@ describe('toItem', () => {
 });
 
 describe('fromItem', () => {
-  it('round-trips an incident and strips every key and index attribute', () => {
+  it('round-trips an incident with its bookkeeping item and strips every key and index attribute', () => {
     const incident: Incident = testIncident();
-    const back = fromItem(toItem(incident));
-    expect(back).toEqual(incident);
+    const stored = { ...incident, workflow: { ...incident.workflow, taskToken: 'token-1', notifiedThrough: 2, executionName: `${incident.id}-1` } };
+    const back = fromItem(toItem(stored), bookkeepingOf({ pk: `INC#${incident.id}`, sk: 'WORKFLOW', taskToken: 'token-1', through: 2 }));
+    expect(back).toEqual(stored);
     for (const a of KEY_ATTRIBUTES) expect(a in back).toBe(false);
+    expect('executionName' in back).toBe(false);
+    // Without a bookkeeping item (a new incident): no token, nothing published yet.
+    expect(fromItem(toItem(stored)).workflow).toMatchObject({ taskToken: null, notifiedThrough: 0, executionName: `${incident.id}-1` });
   });
 
   it('refuses an item that is not an incident', () => {

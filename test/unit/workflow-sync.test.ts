@@ -14,9 +14,9 @@ let writeMs = 0;
 let failGet: Error | null = null;
 const store = {
   current: null as Incident | null,
-  get: async () => {
+  load: async () => {
     if (failGet) throw failGet;
-    return store.current;
+    return store.current ? { incident: store.current, bookkeeping: { taskToken: null, through: 0, counted: null } } : null;
   },
   save: async (next: Incident) => {
     jest.setSystemTime(Date.now() + writeMs); // the write takes this long
@@ -33,7 +33,7 @@ const store = {
   },
 };
 jest.unstable_mockModule('#commons/stores.js', () => ({ incidents: () => store }));
-jest.unstable_mockModule('../../functions/workflow/publish.js', () => ({ publishPending: async () => 0 }));
+jest.unstable_mockModule('../../functions/workflow/outbox.js', () => ({ settle: async () => undefined }));
 const { handler, CONTINUE_AFTER_DAYS } = await import('#workflow/sync.js');
 const { useCounty } = await import('#commons/county.js');
 
