@@ -84,6 +84,9 @@ export interface Loaded { incident: Incident; bookkeeping: Bookkeeping }
 /** What the workflow records once it has published and counted the timeline up to `through`. */
 export interface Progress { from: number; through: number; counted: StoredCounted }
 
+/** The bookkeeping an incident object carries (as loaded). */
+const bookkeepingFrom = (i: Incident): Bookkeeping => ({ taskToken: i.workflow.taskToken, through: i.workflow.notifiedThrough, counted: null });
+
 export class IncidentRepository {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
@@ -127,15 +130,18 @@ export class IncidentRepository {
    * with the task token stored now: read after the write, so a workflow stage that started waiting before it
    * is found (await's `setTaskToken` writes its token before it looks at the version: one of the two sees the other).
    *
+   * `readToken: false` (the workflow, which has its own bookkeeping in hand): the token is not read, the returned
+   * incident keeps `prev`'s bookkeeping.
+   *
    * An UpdateItem rather than a Put: it SETs every attribute of the incident item except the workflow fields the
    * workflow and the reconciler own (the run in charge, failed runs, the stuck mark), which a stale copy must not
    * set back, and REMOVEs the sparse index attributes the incident no longer has.
    */
-  async save(next: Incident, prev: Incident): Promise<Incident> {
+  async save(next: Incident, prev: Incident, opts: { readToken?: boolean } = {}): Promise<Incident> {
     try {
       const out = await retryingConflicts(() => this.doc.send(new UpdateCommand({ ...this.incidentUpdate(next, prev.version), ReturnValues: 'ALL_NEW' })));
       if (!out.Attributes) throw new Error(`UpdateItem on incident ${next.id} returned no attributes`);
-      return fromItem(out.Attributes, await this.bookkeeping(next.id));
+      return fromItem(out.Attributes, opts.readToken === false ? bookkeepingFrom(prev) : await this.bookkeeping(next.id));
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
       if (!(e as { Item?: unknown }).Item) throw notFound(`Incident ${next.id} does not exist.`);

@@ -72,7 +72,8 @@ export async function publishPending(incident: Incident): Promise<number> {
       consoleUrl: consoleUrl(),
     };
     const shown = safeForMessages(incident);
-    for (const n of pending) {
+    // An escalation tells two levels: both messages go at once (one failing fails the step, which publishes both again).
+    await Promise.all(pending.map(async (n) => {
       const text = renderMessage(n, shown, place, ctx);
       await publishToSns({
         TopicArn: requiredEnv(topicEnv(n.level)),
@@ -82,7 +83,7 @@ export async function publishPending(incident: Incident): Promise<number> {
         MessageAttributes: messageAttributes(n, incident),
       });
       logger.info('notification published', { incidentId: incident.id, event: n.event, topicLevel: n.level, notificationId: n.id });
-    }
+    }));
   }
   return pending.length;
 }

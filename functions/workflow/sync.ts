@@ -73,7 +73,7 @@ async function sync(input: z.output<typeof SyncInput>): Promise<SyncStep> {
     let incident = current;
     if (followed.changed || decided.changed) {
       try {
-        incident = await incidents().save(decided.incident, current);
+        incident = await incidents().save(decided.incident, current, { readToken: false });
       } catch (error) {
         if (isGridflowError(error) && error.status === 409) continue;
         throw error;
