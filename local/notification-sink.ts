@@ -71,15 +71,10 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
   const timeoutMs = opts.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const deliveries = new Set<Promise<void>>();
   let state: { published: Set<string>; needsNewline: boolean } | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Messages waiting for the writer, in call order. */
+  const queue: Pending[] = [];
+  let writer: Promise<void> | undefined;
   let closed = false;
-
-  /** One write at a time, in call order, so lines never interleave and a duplicate check sees every write. */
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
 
   const load = async () => {
     await mkdir(opts.dataDir, { recursive: true });
@@ -137,8 +132,61 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
     }
   };
 
+  /**
+   * One writer drains the queue: every message queued meanwhile goes into one append, so a burst of a thousand
+   * escalations is a few writes of the file rather than two thousand one after the other. Lines never
+   * interleave, and the duplicate check sees every message before it (the ones of the same batch included).
+   */
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      try {
+        state ??= await load();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+        continue;
+      }
+      const written: Pending[] = [];
+      const lines: string[] = [];
+      // Published when written: the time a reader of the file (and the bench) sees it.
+      const at = now().toISOString();
+      for (const p of batch) {
+        const id = p.record.attributes.notificationId;
+        if (id && state.published.has(id)) {
+          logger.info('notification already published; replay skipped', { notificationId: id, topic: p.record.topic });
+          p.resolve(p.messageId);
+          continue;
+        }
+        if (id) state.published.add(id);
+        p.record.publishedAt = at;
+        lines.push(JSON.stringify(p.record));
+        written.push(p);
+      }
+      if (lines.length === 0) continue;
+      try {
+        await appendFile(file, `${state.needsNewline ? '\n' : ''}${lines.join('\n')}\n`);
+        state.needsNewline = false;
+      } catch (error) {
+        // Not written: not published either, so a retry may write them.
+        for (const p of written) {
+          const id = p.record.attributes.notificationId;
+          if (id) state.published.delete(id);
+          p.reject(error);
+        }
+        continue;
+      }
+      for (const p of written) {
+        deliver(p.record);
+        p.resolve(p.messageId);
+      }
+    }
+  };
+  const kick = () => {
+    writer ??= drain().finally(() => { writer = undefined; if (queue.length > 0) kick(); });
+  };
+
   const flush = async () => {
-    await queue;
+    while (writer) await writer;
     while (deliveries.size > 0) await Promise.allSettled([...deliveries]);
   };
 
@@ -147,27 +195,18 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
       if (closed) return Promise.reject(new Error('the notification sink is closed'));
       const level = opts.topicLevel(msg.topicArn);
       if (level === undefined) return Promise.reject(Object.assign(new Error('Topic does not exist'), { name: 'NotFound' }));
-      return serially(async () => {
-        state ??= await load();
-        const notificationId = msg.attributes.notificationId;
-        const messageId = notificationId ? stableMessageId(notificationId) : randomUUID();
-        if (notificationId && state.published.has(notificationId)) {
-          logger.info('notification already published; replay skipped', { notificationId, topic: msg.topicArn });
-          return messageId;
-        }
-        const record: NotificationRecord = {
-          publishedAt: now().toISOString(),
-          topic: msg.topicArn,
-          level,
-          subject: msg.subject ?? null,
-          message: msg.message,
-          attributes: { ...msg.attributes },
-        };
-        await appendFile(file, `${state.needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
-        state.needsNewline = false;
-        if (notificationId) state.published.add(notificationId);
-        deliver(record);
-        return messageId;
+      const notificationId = msg.attributes.notificationId;
+      const record: NotificationRecord = {
+        publishedAt: now().toISOString(),
+        topic: msg.topicArn,
+        level,
+        subject: msg.subject ?? null,
+        message: msg.message,
+        attributes: { ...msg.attributes },
+      };
+      return new Promise<string>((resolve, reject) => {
+        queue.push({ record, messageId: notificationId ? stableMessageId(notificationId) : randomUUID(), resolve, reject });
+        kick();
       });
     },
     flush,
@@ -176,6 +215,13 @@ export function createNotificationSink(opts: NotificationSinkOptions): Notificat
       await flush();
     },
   };
+}
+
+interface Pending {
+  record: NotificationRecord;
+  messageId: string;
+  resolve: (messageId: string) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Every filter list present must contain the message's attribute of that name. */

@@ -259,6 +259,17 @@ describe('SNS endpoint and the notification sink', () => {
     expect(receiver.received.get('/pingtou')!.map((r) => r.attributes.notificationId)).toEqual(['inc-9#3', 'inc-9#4']);
   });
 
+  it('writes a burst of messages published at once each once, in the order they came, duplicates among them once', async () => {
+    const ids = Array.from({ length: 300 }, (_, n) => `inc-burst#${n}`);
+    // Straight to the sink, as the endpoint hands every Publish to it: all of them before any write ends.
+    const published = await Promise.all([...ids, ...ids.slice(0, 50)].map((notificationId) => sink.publish({
+      topicArn: TOWN_TOPIC, message: notificationId, attributes: { ...place, notificationId },
+    })));
+    expect(new Set(published).size).toBe(ids.length); // a duplicate answers the first message's id
+    await sink.flush();
+    expect((await lines()).map((l) => l.attributes.notificationId)).toEqual(ids);
+  });
+
   it('answers SNS errors for an unknown topic and a missing message', async () => {
     const client = sns();
     await expect(client.send(new PublishCommand({ TopicArn: `${TOWN_TOPIC}-nope`, Message: 'm' })))
