@@ -148,6 +148,8 @@ describe('return and reassign', () => {
     expectProblem(await act(created.id, { action: 'reassign', gridId: 'south-01' }, northTown), 422); // another town's grid
     expectProblem(await act(created.id, { action: 'reassign', gridId: 'north-02' }, leader1), 403);
     const stats = async (token: string) => (await t.call('GET', '/stats', { token })).body;
+    // The workflow counts each change right after it (docs/api.md): read the counters once it has.
+    await t.settled();
     const oldGridBefore = await stats(leader1);
     const moved = await act(created.id, { action: 'reassign', gridId: 'north-02', note: 'Yours' }, northTown);
     expect(moved.status).toBe(200);
@@ -167,6 +169,7 @@ describe('return and reassign', () => {
 
     // Counted once, under its current grid; resolution credited to the level that resolved it.
     await act(created.id, { action: 'resolve', note: 'Cleared' }, leader2);
+    await t.settled();
     const [oldGrid, newGrid] = await Promise.all([stats(leader1), stats(leader2)]);
     expect(newGrid).toMatchObject({ total: 1, byStatus: { resolved: 1 }, resolvedAtLevel: { grid: 1, town: 0 } });
     expect(oldGrid.total).toBe(oldGridBefore.total - 1);

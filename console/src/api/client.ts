@@ -7,6 +7,8 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 
 export type Incident = components['schemas']['Incident'];
+/** An incident as a list returns it: without its timeline (read the incident for that). */
+export type ListedIncident = components['schemas']['ListedIncident'];
 export type IncidentPage = components['schemas']['IncidentPage'];
 export type Problem = components['schemas']['Problem'];
 export type ReportBody = components['schemas']['ReportBody'];

@@ -7,7 +7,7 @@
 import { Button, Tag, message } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { call, type Api, type Incident, type ListQuery } from '../api/client';
+import { call, type Api, type Incident, type ListedIncident, type ListQuery } from '../api/client';
 import { useApp, useSession } from '../app-context';
 import type { Role } from '../auth/session';
 import { DeadlineText, LoadError, StatusTag } from '../components/common';
@@ -36,8 +36,8 @@ function queryOf(params: URLSearchParams, role: Role): ListQuery {
   return q as ListQuery;
 }
 
-async function fetchAll(api: Api, query: ListQuery, limit: number, progress?: (n: number) => void): Promise<{ items: Incident[]; truncated: boolean }> {
-  const items: Incident[] = [];
+async function fetchAll(api: Api, query: ListQuery, limit: number, progress?: (n: number) => void): Promise<{ items: ListedIncident[]; truncated: boolean }> {
+  const items: ListedIncident[] = [];
   let cursor: string | undefined;
   do {
     const page = await call(api.GET('/incidents', { params: { query: { ...query, limit: 100, ...(cursor ? { cursor } : {}) } } }));
@@ -48,7 +48,7 @@ async function fetchAll(api: Api, query: ListQuery, limit: number, progress?: (n
   return { items: items.slice(0, limit), truncated: items.length > limit || (cursor !== undefined && items.length >= limit) };
 }
 
-function csvOf(items: Incident[], t: Messages, names: CountyNames, locale: Parameters<typeof formatDateTime>[1], timeZone: string): string {
+function csvOf(items: ListedIncident[], t: Messages, names: CountyNames, locale: Parameters<typeof formatDateTime>[1], timeZone: string): string {
   const when = (iso: string | null) => (iso ? formatDateTime(iso, locale, timeZone) : '');
   const c = t.csv;
   return toCsv([
@@ -217,7 +217,7 @@ function SelectFilter({ id, label, value, options, onChange }: {
   );
 }
 
-export function IncidentItem({ incident: i, now }: { incident: Incident; now: number }) {
+export function IncidentItem({ incident: i, now }: { incident: ListedIncident; now: number }) {
   const { t, names, locale, timeZone } = useApp();
   const state = i.status === 'open' ? deadlineState(i, now, t) : undefined;
   return (
