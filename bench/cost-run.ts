@@ -5,7 +5,7 @@
  */
 import { toItem } from '#storage/incident-item.js';
 import { INDEXES } from '#storage/table-design.js';
-import { designs, monthly, pathUsage, price, type CostLines, type DesignName, type MonthlyCost, type MonthlyExtras, type PathUsage, type Units } from './cost.js';
+import { designs, DESIGNS, fixedMonthly, monthly, pathUsage, price, type CostLines, type DesignName, type MonthlyCost, type MonthlyExtras, type PathUsage, type Units } from './cost.js';
 import type { ListingResult } from './listing.js';
 import { note } from './output.js';
 import { round } from './percentiles.js';
@@ -29,6 +29,9 @@ export const ASSUMPTIONS = {
   accessLogBytesPerRequest: 350,
   /** DynamoDB's per-item storage overhead. */
   itemOverheadBytes: 100,
+  /** The bookkeeping item (keys, mark, counted snapshot, token) and an index entry (keys, filter attributes, overhead). */
+  bookkeepingItemBytes: 600,
+  indexEntryBytes: 250,
 } as const;
 
 export interface CostResult {
@@ -39,7 +42,7 @@ export interface CostResult {
   perPath: Record<string, {
     usage: PathUsage;
     /** Where the transitions go: the first sync and route, three per wait (await, then sync and route when it
-     * ends), two more per stage change (the next stage's sync and route), and the final Done. */
+     * ends), and the final Done (a stage change costs nothing more since the route goes to the next stage's await). */
     transitions: { start: number; perWait: number; stageChanges: number; done: number; unexplained: number };
     units: Record<DesignName, Units>;
     cost: Record<string, Record<DesignName, CostLines>>;
@@ -47,6 +50,10 @@ export interface CostResult {
   reconciler: { activeChecked: number; seconds: number; readUnitsPerActive: number; msPerActive: number; describeCalls: number };
   extras: MonthlyExtras;
   monthly: Record<string, Record<DesignName, MonthlyCost>>;
+  /** Per region: the county's KMS keys (its own, and its share of the city's) and alarms a month; secrets apart. */
+  fixed: Record<string, number>;
+  fixedParts: Record<string, { keys: number; alarms: number; secrets: number }>;
+  stack: { alarms: number; alarmMetrics: number; compositeAlarms: number; kmsKeys: number; secrets: number; countiesPerCity: number; resources: number; largestStackResources: number; filterPoliciesPerTopic: Record<string, number> };
 }
 
 export async function runCost(s: Session, replay: ReplayRun, listing: ListingResult | undefined): Promise<CostResult> {
@@ -80,8 +87,9 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
       + workflowInvocations * ASSUMPTIONS.lambdaPlatformBytesPerInvocation
       + apiRequests * (ASSUMPTIONS.lambdaPlatformBytesPerInvocation + ASSUMPTIONS.accessLogBytesPerRequest)
       + replay.delta.transitions * ASSUMPTIONS.stateMachineLogBytesPerTransition) / incidentsN),
+    // The incident item, its bookkeeping item, and an entry (keys and filter attributes) in each all-status index.
     storedBytesPerIncident: round(finished.reduce((sum, i) => sum + Buffer.byteLength(JSON.stringify(toItem(i))) + ASSUMPTIONS.itemOverheadBytes, 0)
-      / Math.max(1, finished.length) * (1 + alwaysIn)),
+      / Math.max(1, finished.length) + ASSUMPTIONS.bookkeepingItemBytes + alwaysIn * ASSUMPTIONS.indexEntryBytes),
     monthsStored: ASSUMPTIONS.monthsStored,
   };
 
@@ -90,7 +98,8 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
   for (const [path, usage] of Object.entries(perPathUsage)) {
     const byDesign = designs(usage, facts, 'withSms');
     const china = designs(usage, facts, 'withoutSms');
-    const explained = { start: 2, perWait: 3 * usage.awaits, stageChanges: 2 * usage.stageChanges, done: path === 'unfinished' ? 0 : 1 };
+    // Each sync is followed by its route; a sync opens the run and ends every wait; the last route goes to Done.
+    const explained = { start: 2, perWait: 3 * usage.awaits, stageChanges: 0, done: path === 'unfinished' ? 0 : 1 };
     perPath[path] = {
       usage: roundDeep(usage),
       transitions: roundDeep({ ...explained, unexplained: usage.transitions - Object.values(explained).reduce((a, b) => a + b, 0) }, 2),
@@ -103,7 +112,7 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
   const monthlyCost: CostResult['monthly'] = {};
   for (const p of regions) {
     const byDesign = {} as Record<DesignName, MonthlyCost>;
-    for (const d of ['as built', 'as built, two fixes', 'cheapest'] as DesignName[]) {
+    for (const d of DESIGNS) {
       const units = Object.fromEntries(Object.entries(perPathUsage).map(([path, u]) => [path, designs(u, facts, p.currency === 'CNY' ? 'withoutSms' : 'withSms')[d]]));
       byDesign[d] = monthly(mix, units, d === 'cheapest' ? { ...extras, reconciler: { ...extras.reconciler, runs: 0 } } : extras, facts, p);
     }
@@ -118,6 +127,12 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
     reconciler,
     extras,
     monthly: monthlyCost,
+    fixed: Object.fromEntries(regions.map((p) => { const f = fixedMonthly(facts, p); return [p.region, round(f.keys + f.alarms, 2)]; })),
+    fixedParts: Object.fromEntries(regions.map((p) => { const { keys, alarms, secrets } = fixedMonthly(facts, p); return [p.region, roundDeep({ keys, alarms, secrets }, 3)]; })),
+    stack: {
+      alarms: facts.alarms, alarmMetrics: facts.alarmMetrics, compositeAlarms: facts.compositeAlarms, kmsKeys: facts.kmsKeys, secrets: facts.secrets,
+      countiesPerCity: facts.countiesPerCity, resources: facts.resources, largestStackResources: facts.largestStackResources, filterPoliciesPerTopic: facts.filterPoliciesPerTopic,
+    },
   };
 }
 

@@ -8,9 +8,8 @@
  *    (its duration: the request's latency through the local gateway, an upper bound), at the stack's memory;
  *  - DynamoDB: the read and write units DynamoDB Local reported (ReturnConsumedCapacity=INDEXES), with
  *    transactions recomputed by the documented rule (bench/meter.ts says why).
- * Two other designs are priced from the same counts (see `designs`): the same workflow with two small
- * fixes, and the cheapest design the author can argue for (no state machine: a one-time EventBridge
- * Scheduler schedule per due point, bookkeeping off the indexed item, keys-only indexes).
+ * One other design is priced from the same counts (see `designs`): the cheapest the author can argue for (no
+ * state machine: a one-time EventBridge Scheduler schedule per due point).
  */
 import { ROUTES } from '#infra/constructs/http-api.js';
 import { HANDLERS } from '#infra/county-stack.js';
@@ -129,23 +128,18 @@ function apiGbSeconds(p: PathUsage, facts: StackFacts): number {
 
 const gb = (facts: StackFacts, entry: string) => (facts.memoryMb[entry] ?? 512) / 1024;
 
-export type DesignName = 'as built' | 'as built, two fixes' | 'cheapest';
+export type DesignName = 'as built' | 'cheapest';
+export const DESIGNS: readonly DesignName[] = ['as built', 'cheapest'];
 
 /**
- * The same incidents under three designs:
+ * The same incidents under two designs:
  *  - `as built`: what the run metered;
- *  - `as built, two fixes`: (1) a sync decides for the stage the record is at and its route goes straight
- *    to that stage's await when the stage changes (saves a sync, a route and a GetItem per stage change);
- *    (2) the workflow's bookkeeping (task token, notified mark, execution name) on a small item of its own,
- *    outside every index (1 write unit instead of the indexed item's many);
  *  - `cheapest`: no state machine. Each due point (80 % reminder, deadline, overdue reminder, verification
- *    window) is a one-time EventBridge Scheduler schedule invoking the sync code; actions reschedule it
- *    from the API. Visible writes keep the counters but outside a transaction, indexes keep keys only
- *    (one unit per index entry), and only the notified mark remains of the bookkeeping.
+ *    window) is a one-time EventBridge Scheduler schedule invoking the sync code; actions reschedule it from the
+ *    API. The table, its indexes, the outbox and the counters stay as built; the task token, its write and the
+ *    await's version check go, and so do the syncs that found nothing due (each wake is a due point or an action).
  */
 export function designs(p: PathUsage, facts: StackFacts, emailsFor: 'withSms' | 'withoutSms'): Record<DesignName, Units> {
-  const bookkeepingUnits = Object.values(p.bookkeeping).reduce((s, b) => s + b.units, 0);
-  const bookkeepingOps = Object.values(p.bookkeeping).reduce((s, b) => s + b.ops, 0);
   const common = { snsPublishes: p.snsPublishes, emails: p.emails[emailsFor], apiRequests: p.apiRequests };
   const api = apiGbSeconds(p, facts);
   const asBuilt: Units = {
@@ -157,28 +151,22 @@ export function designs(p: PathUsage, facts: StackFacts, emailsFor: 'withSms' | 
     readUnits: p.readUnits,
     schedulerInvocations: 0,
   };
-  const fixed: Units = {
-    ...asBuilt,
-    transitions: p.transitions - 2 * p.stageChanges,
-    lambdaInvocations: asBuilt.lambdaInvocations - p.stageChanges,
-    gbSeconds: asBuilt.gbSeconds - p.stageChanges * (p.syncMs / 1000) * gb(facts, SYNC),
-    writeUnits: p.writeUnits - bookkeepingUnits + bookkeepingOps,
-    readUnits: p.readUnits - p.stageChanges,
-  };
-  const v = p.visible;
-  const itemUnits = (v.tableUnits - v.transactionTableUnits) + v.transactionTableUnits / 2 - v.counterWrites;
+  const wakes = p.dueEvents + actionsOf(p);
   const cheapest: Units = {
     ...common,
     transitions: 0,
     schedulerInvocations: p.dueEvents,
     lambdaInvocations: p.apiRequests + p.dueEvents,
     gbSeconds: api + p.dueEvents * (p.syncMs / 1000) * gb(facts, SYNC),
-    writeUnits: itemUnits + v.indexWrites + v.counterWrites + (p.bookkeeping.notifiedThrough?.ops ?? 0),
-    // Every wake reads the record once; the syncs that found nothing to do are gone.
-    readUnits: p.readUnits - Math.max(0, p.syncs - p.dueEvents),
+    writeUnits: p.writeUnits - (p.bookkeeping.taskToken?.units ?? 0),
+    // One read of the record per wake instead of one per sync, and no version check per await.
+    readUnits: Math.max(0, p.readUnits - Math.max(0, p.syncs - wakes) - p.awaits),
   };
-  return { 'as built': asBuilt, 'as built, two fixes': fixed, cheapest };
+  return { 'as built': asBuilt, cheapest };
 }
+
+/** Supervisor and reporter actions of a path (each wakes the workflow once). */
+const actionsOf = (p: PathUsage): number => p.apiByRoute['POST /incidents/{id}/actions'] ?? 0;
 
 export function price(u: Units, prices: PriceList): CostLines {
   const lines: Record<keyof Units, number> = {
@@ -208,6 +196,19 @@ export interface MonthlyExtras {
   monthsStored: number;
 }
 
+/**
+ * What a county pays every month whatever happens (docs/performance.md, "Fixed cost"): its customer-managed KMS
+ * keys plus its share of the city stack's key (shared by the city's counties), CloudWatch alarms by the metric
+ * (a metric-math alarm pays for each metric it reads, a composite alarm a flat rate), and Secrets Manager secrets
+ * its channels name.
+ */
+export function fixedMonthly(facts: StackFacts, prices: PriceList): { keys: number; alarms: number; secrets: number; total: number } {
+  const keys = (facts.kmsKeys + 1 / facts.countiesPerCity) * prices.kmsPerKeyMonth;
+  const alarms = facts.alarmMetrics * prices.alarmPerMonth + facts.compositeAlarms * prices.compositeAlarmPerMonth;
+  const secrets = facts.secrets * prices.secretPerMonth;
+  return { keys, alarms, secrets, total: keys + alarms + secrets };
+}
+
 export interface MonthlyCost {
   region: string;
   currency: string;
@@ -230,7 +231,7 @@ export function monthly(mix: Record<string, number>, perPath: Record<string, Uni
     + (r.msPerActive / 1000) * reconcileMem * prices.lambdaPerGbSecond));
   const logs = (extras.logBytesPerIncident * n / 1e9) * prices.logsPerGb;
   const storage = (extras.storedBytesPerIncident * n * extras.monthsStored / 1e9) * prices.dynamoStoragePerGbMonth;
-  const fixed = (facts.kmsKeys + 1) * prices.kmsPerKeyMonth + facts.alarms * prices.alarmPerMonth;
+  const fixed = fixedMonthly(facts, prices);
   // Tracing is on outside China: every API request and every execution is a trace.
   const traces = Object.entries(mix).reduce((s, [path, share]) => s + share * ((perPath[path]?.apiRequests ?? 0) + ((perPath[path]?.transitions ?? 0) > 0 ? 1 : 0)), 0) * n;
   const lines = {
@@ -240,7 +241,8 @@ export function monthly(mix: Record<string, number>, perPath: Record<string, Uni
     'reconciler every 5 minutes': reconciler,
     'CloudWatch Logs ingestion': logs,
     [`storage after ${extras.monthsStored} months of history`]: storage,
-    [`KMS keys (${facts.kmsKeys + 1}) and alarms (${facts.alarms})`]: fixed,
+    [`KMS keys (${facts.kmsKeys} + a share of the city's) and alarms (${facts.alarmMetrics} metrics)`]: fixed.keys + fixed.alarms,
+    [`channel secrets (${facts.secrets})`]: fixed.secrets,
   };
   const total = Object.values(lines).reduce((a, b) => a + b, 0);
   return { region: prices.region, currency: prices.currency, incidents: n, lines: roundAll(lines, 4), total: round(total, 2), perIncident: round(total / n, 5) };

@@ -6,7 +6,6 @@
  * that tells the town. Memory: heap and RSS after GC, before seeding and once every workflow waits, over N.
  */
 import { randomUUID } from 'node:crypto';
-import { toItem } from '#storage/incident-item.js';
 import { DEADLINE_CATEGORY, DEADLINE_GRID_SECONDS } from './bench-county.js';
 import { actorsOf, liveThrough, type Plan } from './history.js';
 import { settledMemory } from './memory.js';
@@ -15,7 +14,7 @@ import { note } from './output.js';
 import { round, summarize, type Summary } from './percentiles.js';
 import { sleep, waitUntil } from './pool.js';
 import type { Session } from './session.js';
-import { getIncidents, putItems } from './table.js';
+import { getIncidents, seedIncidents } from './table.js';
 import { placesOf, rng } from './workload.js';
 
 export interface DeadlinesOptions { incidents: number; leadSeconds: number }
@@ -59,7 +58,7 @@ export async function runDeadlines(s: Session, opts: DeadlinesOptions = DEADLINE
   // Measured with the seeded records already in the bench's hands, so only the runtime's share differs.
   const before = await settledMemory();
   const waitingBefore = s.local.stepFunctions.stats().waitingTokens;
-  await putItems(s, incidents.map(toItem));
+  await seedIncidents(s, incidents, { counters: true });
   const seedSeconds = (Date.now() - t0) / 1000;
 
   note(`deadlines: ${opts.incidents} workflows resumed, all due at ${new Date(second).toISOString()}`);

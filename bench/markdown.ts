@@ -11,11 +11,13 @@ const cny = (v: number) => `¥${v < 0.01 ? v.toFixed(5) : v.toFixed(4)}`;
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-const DESIGNS: DesignName[] = ['as built', 'as built, two fixes', 'cheapest'];
+const DESIGNS: DesignName[] = ["as built", "cheapest"];
 const PATHS = ['on-spot', 'grid', 'escalated-once', 'top', 'rejected'];
 
-export function toMarkdown(r: BenchResults & { startedAt?: unknown; machine?: unknown; timings?: unknown }): string {
-  const out: string[] = [`Run of ${String(r.startedAt)} on ${JSON.stringify(r.machine)}; phase seconds ${JSON.stringify(r.timings)}.`];
+export function toMarkdown(r: BenchResults & { startedAt?: unknown; machine?: unknown; timings?: unknown; loadAverage?: unknown; comparison?: unknown }): string {
+  const out: string[] = [`Run of ${String(r.startedAt)} on ${JSON.stringify(r.machine)}; phase seconds ${JSON.stringify(r.timings)}; one-minute load average before and after each phase ${JSON.stringify(r.loadAverage)}.`];
+  const comparison = r.comparison as string[][] | undefined;
+  if (comparison) out.push('### Old and new (bench/runs/ and this run)', table(comparison[0]!, comparison.slice(1)));
   if (r.coldStart) {
     const c = r.coldStart;
     out.push(`### Cold start (node ${c.node}, median of ${c.runs})`, table(
@@ -38,12 +40,13 @@ export function toMarkdown(r: BenchResults & { startedAt?: unknown; machine?: un
     out.push(`### Intake (${i.reports} reports, ${i.concurrency} in flight, ${i.warmupDiscarded} discarded first)`, table(
       ['', 'per second', 'p50 ms', 'p99 ms'],
       [
-        ['POST /incidents through the local API', f(i.api.perSecond), f(i.api.latencyMs.p50), f(i.api.latencyMs.p99)],
+        ['POST /incidents through the local API (its workflows held)', f(i.api.perSecond), f(i.api.latencyMs.p50), f(i.api.latencyMs.p99)],
         ['floor: PutItem of the same items', f(i.floor.perSecond), f(i.floor.latencyMs.p50), f(i.floor.latencyMs.p99)],
-        ['the repository\'s create alone (incident + counters)', f(i.repositoryCreate.perSecond), f(i.repositoryCreate.latencyMs.p50), f(i.repositoryCreate.latencyMs.p99)],
         ['ratio API / floor', `${i.ratio.throughput}×`, `${i.ratio.p50}×`, `${i.ratio.p99}×`],
+        [`POST /incidents with the workflows running on the same database (${i.live.reports} reports)`, f(i.live.perSecond), f(i.live.latencyMs.p50), f(i.live.latencyMs.p99)],
+        ['ratio of that to the floor', `${i.liveRatio.throughput}×`, `${i.liveRatio.p50}×`, `${i.liveRatio.p99}×`],
       ],
-    ), `Per report: ${Object.entries(i.perReport.dynamoOps).map(([k, v]) => `${v} ${k}`).join(', ')}; ${i.perReport.writeUnits} write units, ${i.perReport.readUnits} read units, ${i.perReport.transitions} transitions, ${i.perReport.snsPublishes} SNS publish. DynamoDB p50 during the run: ${Object.entries(i.dynamoP50Ms).map(([k, v]) => `${k} ${f(v)} ms`).join(', ')}.`);
+    ), `Per report, the request: ${Object.entries(i.perReport.requestPath.dynamoOps).map(([k, v]) => `${v} ${k}`).join(', ')}; ${i.perReport.requestPath.writeUnits} write units. With the first workflow stage it starts: ${Object.entries(i.perReport.dynamoOps).map(([k, v]) => `${v} ${k}`).join(', ')}; ${i.perReport.writeUnits} write units, ${i.perReport.readUnits} read units, ${i.perReport.transitions} transitions, ${i.perReport.snsPublishes} SNS publish (the held workflows caught up in ${i.settledSeconds} s). DynamoDB p50: ${Object.entries(i.dynamoP50Ms).map(([k, v]) => `${k} ${f(v)} ms`).join(', ')}.`);
   }
   if (r.deadlines) {
     const d = r.deadlines;
@@ -85,8 +88,8 @@ export function toMarkdown(r: BenchResults & { startedAt?: unknown; machine?: un
       paths.map((p) => { const u = c.perPath[p]!.units['as built']; return [p, `${f((c.mix[p] ?? 0) * 100)} %`, f(u.transitions), f(u.lambdaInvocations), f(u.gbSeconds, 3), f(u.writeUnits, 0), f(u.readUnits), f(u.snsPublishes), f(u.emails), f(u.apiRequests)]; }),
     ));
     out.push('### Where the transitions go', table(
-      ['path', 'first sync + route', 'waits × 3 (await, sync, route)', 'stage changes × 2', 'Done', 'total'],
-      paths.map((p) => { const t = c.perPath[p]!.transitions; return [p, f(t.start, 0), f(t.perWait), f(t.stageChanges), f(t.done, 0), f(c.perPath[p]!.units['as built'].transitions)]; }),
+      ['path', 'first sync + route', 'waits × 3 (await, sync, route)', 'Done', 'unexplained', 'total'],
+      paths.map((p) => { const t = c.perPath[p]!.transitions; return [p, f(t.start, 0), f(t.perWait), f(t.done, 0), f(t.unexplained), f(c.perPath[p]!.units['as built'].transitions)]; }),
     ));
     for (const region of ['us-east-1', 'cn-north-1']) {
       const money = region === 'us-east-1' ? usd : cny;

@@ -111,6 +111,8 @@ export class Meter {
   };
   private readonly durations: Record<string, number[]> = {};
   private usage: Map<string, IncidentUsage> | undefined;
+  /** While set, workflow tasks wait for it before they run (see holdWorkflows). */
+  private gate: Promise<void> | undefined;
 
   constructor(
     private readonly sources: {
@@ -199,10 +201,22 @@ export class Meter {
     }, { step: 'initialize', name: 'benchMeterSns', override: true });
   }
 
+  /**
+   * Holds every workflow task until the returned release is called: the executions the API starts meanwhile
+   * wait at their first task. Measures a request path alone on the one local database the workflows share (in
+   * the cloud they never slow the API's writes).
+   */
+  holdWorkflows(): () => void {
+    let release: () => void = () => undefined;
+    this.gate = new Promise<void>((r) => { release = r; });
+    return () => { this.gate = undefined; release(); };
+  }
+
   /** Wraps every entry of the local runtime's handler table (what the state machine's tasks invoke). */
   instrumentHandlers(handlers: Record<string, (event: unknown, context: never) => Promise<unknown>>): void {
     for (const [entry, handler] of Object.entries(handlers)) {
       handlers[entry] = async (event, context) => {
+        if (this.gate && entry.startsWith('functions/workflow/')) await this.gate;
         const tally = (this.counts.invocations[entry] ??= { count: 0, ms: 0 });
         tally.count++;
         const input = (event ?? {}) as { incidentId?: string; stage?: string };

@@ -22,7 +22,10 @@ export interface PriceList {
   xrayPerTrace: number;
   schedulerPerInvocation: number;
   kmsPerKeyMonth: number;
+  /** A standard-resolution alarm, per metric it reads. */
   alarmPerMonth: number;
+  compositeAlarmPerMonth: number;
+  secretPerMonth: number;
   /** Which figures were checked against a price page; the others are marked unverified in the report. */
   verified: readonly (keyof PriceList)[];
   notes: string[];
@@ -45,10 +48,12 @@ export const US_EAST_1: PriceList = {
   schedulerPerInvocation: 1 / 1e6,
   kmsPerKeyMonth: 1,
   alarmPerMonth: 0.1,
+  compositeAlarmPerMonth: 0.5,
+  secretPerMonth: 0.4,
   verified: ['stepFunctionsPerTransition', 'lambdaPerRequest', 'dynamoPerWriteUnit', 'dynamoPerReadUnit'],
   notes: [
     'Step Functions Standard $0.025 per 1,000 transitions; DynamoDB on-demand $0.625 per million write and $0.125 per million read request units (after the November 2024 price cut); Lambda $0.20 per million requests: checked on the pricing pages.',
-    'Lambda arm64 $0.0000133334 per GB-second, HTTP API $1.00 per million requests, SNS $0.50 per million publishes and $2.00 per 100,000 e-mails, CloudWatch Logs $0.50 per GB ingested, X-Ray $5.00 per million traces, EventBridge Scheduler $1.00 per million invocations, KMS $1 per key-month, alarms $0.10 each: the published list prices as known to the author, not re-checked for this run.',
+    'Lambda arm64 $0.0000133334 per GB-second, HTTP API $1.00 per million requests, SNS $0.50 per million publishes and $2.00 per 100,000 e-mails, CloudWatch Logs $0.50 per GB ingested, X-Ray $5.00 per million traces, EventBridge Scheduler $1.00 per million invocations, KMS $1 per key-month, alarms $0.10 per metric a month ($0.50 a composite alarm), Secrets Manager $0.40 per secret-month: the published list prices as known to the author, not re-checked for this run.',
     'Free tiers (4,000 transitions, 1 million Lambda requests and 400,000 GB-seconds, 1 million SNS publishes, 14 million scheduler invocations a month) are left out: they are per account, and a province would run many counties in one.',
   ],
 };
@@ -75,6 +80,8 @@ export const CN_NORTH_1: PriceList = {
   schedulerPerInvocation: converted(US_EAST_1.schedulerPerInvocation),
   kmsPerKeyMonth: converted(US_EAST_1.kmsPerKeyMonth),
   alarmPerMonth: converted(US_EAST_1.alarmPerMonth),
+  compositeAlarmPerMonth: converted(US_EAST_1.compositeAlarmPerMonth),
+  secretPerMonth: converted(US_EAST_1.secretPerMonth),
   verified: ['dynamoPerWriteUnit'],
   notes: [
     'DynamoDB on-demand writes ¥11.1538 per million: amazonaws.cn/en/dynamodb/pricing as stored by the search index (it may predate a later price change); reads assumed at one fifth of writes, the ratio of every region the author knows.',

@@ -21,7 +21,8 @@ import { LogTap, muteNodeVersionNotice, note } from './output.js';
 import { REPLAY_DEFAULTS, runReplay } from './replay.js';
 import { startSession, type Session } from './session.js';
 import { toMarkdown } from './markdown.js';
-import { printSummary, type BenchResults } from './summary.js';
+import { printComparison, printSummary, type BenchResults } from './summary.js';
+import { comparisonRows, figuresOf, saveRun, type RecordedRun } from './compare.js';
 
 const MEASUREMENTS = ['cold-start', 'listing', 'intake', 'deadlines', 'replay'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
@@ -37,6 +38,7 @@ function options() {
       only: { type: 'string', multiple: true },
       'replay-sample': { type: 'string' },
       runs: { type: 'string' },
+      record: { type: 'string' },
     },
     strict: true,
   });
@@ -51,6 +53,7 @@ function options() {
     selected: (m: Measurement) => only.length === 0 || only.includes(m),
     replaySample: positive(values['replay-sample'], REPLAY_DEFAULTS.sample, 'replay-sample'),
     runs: positive(values.runs, 5, 'runs'),
+    record: values.record,
   };
 }
 
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   muteNodeVersionNotice();
   const opts = options();
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const results: BenchResults & Record<string, unknown> = {
+  const results: BenchResults & { startedAt: string; machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string } } & Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     options: { replaySample: opts.replaySample, coldStartRuns: opts.runs, daySeconds: DAY_SECONDS },
@@ -116,10 +119,18 @@ async function main(): Promise<void> {
     await logs.close();
     results.timings = { ...timings, total: (Date.now() - started) / 1000 };
     results.loadAverage = load;
+    const now: RecordedRun = {
+      run: String(results.startedAt),
+      machine: `${results.machine.cpus} vCPU ${results.machine.cpuModel}, Node ${results.machine.node}; one-minute load by phase ${JSON.stringify(load)}`,
+      figures: figuresOf(results),
+    };
+    results.comparison = comparisonRows(now);
+    saveRun(RESULTS_DIR, now, opts.record);
     writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(RESULTS_DIR, 'latest.md'), toMarkdown(results));
   }
   printSummary(results);
+  printComparison(results.comparison as string[][]);
   note(`${((Date.now() - started) / 1000).toFixed(0)} s in all; figures in ${join(RESULTS_DIR, 'latest.json')}`);
 }
 

@@ -43,8 +43,9 @@ export function printSummary(r: BenchResults): void {
     say(`\nINTAKE  (${i.reports} reports at ${i.concurrency} in flight after ${i.warmupDiscarded} discarded)`);
     say(`  API    ${num(i.api.perSecond)} reports/s   p50 ${num(i.api.latencyMs.p50)} ms   p99 ${num(i.api.latencyMs.p99)} ms   failures ${i.api.failures}`);
     say(`  floor  ${num(i.floor.perSecond)} PutItem/s   p50 ${num(i.floor.latencyMs.p50)} ms   p99 ${num(i.floor.latencyMs.p99)} ms   (items ~${num(i.floor.itemBytes.p50, 0)} bytes)`);
-    say(`  create ${num(i.repositoryCreate.perSecond)} creates/s   p50 ${num(i.repositoryCreate.latencyMs.p50)} ms   p99 ${num(i.repositoryCreate.latencyMs.p99)} ms   (the repository's create alone: incident + stats counters)`);
-    say(`  ratio  p50 ${i.ratio.p50}x   p99 ${i.ratio.p99}x   throughput ${i.ratio.throughput}x`);
+    say(`  ratio  p50 ${i.ratio.p50}x   p99 ${i.ratio.p99}x   throughput ${i.ratio.throughput}x   (the API's workflows held; they caught up in ${i.settledSeconds} s)`);
+    say(`  live   ${num(i.live.perSecond)} reports/s   p50 ${num(i.live.latencyMs.p50)} ms   p99 ${num(i.live.latencyMs.p99)} ms   ratio p50 ${i.liveRatio.p50}x   (workflows on the same database)`);
+    say(`  the request alone: ${Object.entries(i.perReport.requestPath.dynamoOps).map(([k, v]) => `${k} ${v}`).join(', ')}; ${i.perReport.requestPath.writeUnits} write units`);
     say(`  DynamoDB p50 during the run: ${Object.entries(i.dynamoP50Ms).map(([k, v]) => `${k} ${num(v)} ms`).join(', ')}`);
     say(`  per report: ${Object.entries(i.perReport.dynamoOps).map(([k, v]) => `${k} ${v}`).join(', ')}; ${i.perReport.writeUnits} write units, ${i.perReport.readUnits} read units, ${i.perReport.transitions} transitions, ${i.perReport.snsPublishes} SNS`);
   }
@@ -72,12 +73,12 @@ export function printSummary(r: BenchResults): void {
   if (r.cost) {
     const c = r.cost;
     say(`\nCOST PER INCIDENT  (transitions: runner ${c.transitionsCheck.runner}, from tasks ${c.transitionsCheck.fromTasks})`);
-    say(`  ${pad('path', 16)}${pad('share', 8)}${pad('trans.', 8)}${pad('lambda', 8)}${pad('WRU', 8)}${pad('RRU', 7)}${pad('SNS', 6)}${pad('API', 6)}${pad('us-east-1 $', 13)}${pad('  fixes $', 11)}${pad(' cheapest $', 12)}cn-north-1 ¥`);
+    say(`  ${pad('path', 16)}${pad('share', 8)}${pad('trans.', 8)}${pad('lambda', 8)}${pad('WRU', 8)}${pad('RRU', 7)}${pad('SNS', 6)}${pad('API', 6)}${pad('us-east-1 $', 13)}${pad(' cheapest $', 12)}cn-north-1 ¥`);
     for (const [path, p] of Object.entries(c.perPath)) {
       const u = p.units['as built'];
       const us = p.cost['us-east-1']!;
       const cn = p.cost['cn-north-1']!;
-      say(`  ${pad(path, 16)}${pad(num((c.mix[path] ?? 0) * 100, 1) + '%', 8)}${pad(num(u.transitions), 8)}${pad(num(u.lambdaInvocations), 8)}${pad(num(u.writeUnits, 0), 8)}${pad(num(u.readUnits), 7)}${pad(num(u.snsPublishes), 6)}${pad(num(u.apiRequests), 6)}${pad(money(us['as built'].total), 13)}${pad(money(us['as built, two fixes'].total), 11)}${pad(money(us.cheapest.total), 12)}${money(cn['as built'].total)}`);
+      say(`  ${pad(path, 16)}${pad(num((c.mix[path] ?? 0) * 100, 1) + '%', 8)}${pad(num(u.transitions), 8)}${pad(num(u.lambdaInvocations), 8)}${pad(num(u.writeUnits, 0), 8)}${pad(num(u.readUnits), 7)}${pad(num(u.snsPublishes), 6)}${pad(num(u.apiRequests), 6)}${pad(money(us['as built'].total), 13)}${pad(money(us.cheapest.total), 12)}${money(cn['as built'].total)}`);
     }
     say('\nPER MONTH, ONE COUNTY OF THE DEMO\'S SIZE');
     for (const [region, byDesign] of Object.entries(c.monthly)) {
@@ -86,4 +87,11 @@ export function printSummary(r: BenchResults): void {
       }
     }
   }
+}
+
+/** The targets of issue 12: this run beside the recorded ones (bench/compare.ts). */
+export function printComparison(rows: string[][]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  say('\nOLD AND NEW (bench/runs/ and this run)');
+  for (const row of rows) say(`  ${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(Math.min(widths[c]!, 26)))).join('  ')}`);
 }

@@ -3,7 +3,7 @@
  * run the very state machine the cloud runs, and tests use it. Without bundling (the default) no esbuild runs
  * (CDK context `aws:cdk:bundling-stacks` = []), so it takes seconds.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -24,6 +24,8 @@ export interface SynthCountyOptions {
 export interface SynthesizedCounty {
   readonly template: Record<string, unknown>;
   readonly stackName: string;
+  /** The county stack's nested stacks' templates (one per town's subscriptions...), by file name. */
+  readonly nestedTemplates: Record<string, Record<string, unknown>>;
 }
 
 /** The county stack's template, built with its city stack exactly as the app builds it. */
@@ -48,7 +50,9 @@ export function synthCountyTemplate(county: County, opts: SynthCountyOptions = {
     }
     const stack = addGridflowStacks(app, [county], { countyFile: () => countyFile, consoleDist }).counties.get(county.id)!;
     const template = app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
-    return { template, stackName: stack.stackName };
+    const nestedTemplates = Object.fromEntries(readdirSync(outdir).filter((f) => f.endsWith('.nested.template.json'))
+      .map((f) => [f, JSON.parse(readFileSync(join(outdir, f), 'utf8')) as Record<string, unknown>]));
+    return { template, stackName: stack.stackName, nestedTemplates };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
