@@ -31,7 +31,7 @@ function deadlineCli(...args: string[]): { deadline: string; reminderAt: string 
   return JSON.parse(out) as { deadline: string; reminderAt: string };
 }
 
-test('a drill over the National Day week: the deadline skips the holiday, the extended deadline fires, the town gets working days', async () => {
+test('a drill over the National Day week: the deadline skips the holiday, the extended deadline fires, the town gets working days and a working-days extension', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-drill-'));
   // Wednesday 30 September, 16:00 in Beijing: a summer afternoon, the eve of the National Day week.
   let api = await start(dataDir, '2026-09-30T16:00:00+08:00');
@@ -93,6 +93,15 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
     // At once: when the restarted county's reconciler resumed it, at the end of its start-up.
     expect(Date.parse(escalated.at) - bj('2026-10-08T15:00:30').getTime()).toBeLessThan(180_000);
     expect(atTown.deadline).toBe(bj('2026-10-10T17:30').toISOString());
+    // A working-days extension at the town (contract §10): to the close of the first working day after the day of
+    // the current deadline; Sunday 11 October is a weekend day again, so Monday 12 October at 17:30 (winter hours).
+    const sup = await api.token('town', 'north', 'sup-north');
+    const asked = await api.call('POST', `/incidents/${id!}/actions`, { token: sup, body: { action: 'request-extension', note: 'The contractor comes Monday', extension: { workingDays: 1 } } });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ pendingExtension: { extension: { workingDays: 1 }, by: 'sup-north' } });
+    const approved = await api.call('POST', `/incidents/${id!}/actions`, { token, body: { action: 'approve-extension' } });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ level: 'town', deadline: bj('2026-10-12T17:30').toISOString(), pendingExtension: null });
     // The grid's 80 % reminder fell due during the outage and was overtaken by the escalation: never sent late.
     expect(atTown.timeline.filter((e) => e.type === 'reminded')).toEqual([]);
 
