@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { until } from '../helpers/county-client.js';
 import {
-  DESKTOP, PHONE, expectField, seriousViolations, sidewaysOverflow, signIn, startConsoleWorld, type ConsoleWorld,
+  DESKTOP, PHONE, expectField, seriousViolations, sidewaysOverflow, signIn, smallTouchTargets, startConsoleWorld, type ConsoleWorld,
 } from './support.js';
 
 let w: ConsoleWorld;
@@ -158,36 +158,131 @@ it('exports every incident matching the filters, past one API page, as CSV that 
   expect(rows.find((r) => r[0] === seeded[1]!.id)![1]).toBe("'=1+1 不是公式"); // never a formula in Excel
 }, 120_000);
 
-it('the dashboard draws its charts from /stats for the chosen period', async () => {
+/** A day of the county's calendar (Asia/Shanghai), `days` after today's. */
+function shanghaiDay(days = 0): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + days * 86_400_000));
+}
+const shanghaiMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`).toISOString();
+
+interface StatsAnswer {
+  total: number; resolvedOnSpot: number; onTimeRate: number | null; overdueOpen: number; byCategory: Record<string, number>;
+  groups: { name: string; total: number; resolvedOnSpot: number; onTimeRate: number | null; overdueOpen: number }[];
+  series: { date: string; reported: number; resolved: number; escalated: number; closed: number }[];
+}
+
+/** The dashboard's figures and each chart's table (the same figures the chart draws), as a reader sees them. */
+async function shownDashboard(page: Page): Promise<{ figures: Record<string, string>; tables: Record<string, string[][]> }> {
+  const closed = page.locator('[data-chart] ~ details:not([open]) summary');
+  while (await closed.count() > 0) await closed.first().click();
+  return page.evaluate(() => {
+    interface El { getAttribute(a: string): string | null; innerText: string; querySelector(s: string): El | null; querySelectorAll(s: string): El[] }
+    const d = (globalThis as unknown as { document: El }).document;
+    const figures = Object.fromEntries([...d.querySelectorAll('[data-figure]')].map((f) => [f.getAttribute('data-figure'), f.querySelector('.value')!.innerText]));
+    const tables = Object.fromEntries([...d.querySelectorAll('[data-chart]')].map((c) => {
+      const section = c.getAttribute('data-chart')!;
+      const rows = [...d.querySelectorAll(`section:has([data-chart="${section}"]) tbody tr`)].map((r) => [...r.querySelectorAll('th, td')].map((x) => x.innerText.trim()));
+      return [section, rows];
+    }));
+    return { figures, tables };
+  });
+}
+
+/** What the dashboard must show for an answer of the API (en: rates to one decimal, "—" when nothing was resolved). */
+function expectedDashboard(s: StatsAnswer, categoryName: (id: string) => string) {
+  const rate = (r: number | null) => (r === null ? '—' : `${Math.round(r * 1000) / 10} %`);
+  return {
+    figures: { total: String(s.total), resolvedOnSpot: String(s.resolvedOnSpot), onTimeRate: rate(s.onTimeRate), overdueOpen: String(s.overdueOpen) },
+    tables: {
+      'by-day': s.series.map((d) => [d.date, String(d.reported), String(d.resolved), String(d.escalated), String(d.closed)]),
+      rates: s.groups.map((g) => [g.name, rate(g.onTimeRate), g.total > 0 ? rate(g.resolvedOnSpot / g.total) : '—']),
+      overdue: s.groups.map((g) => [g.name, String(g.overdueOpen)]),
+      categories: Object.entries(s.byCategory).map(([id, n]) => [categoryName(id), String(n)]),
+    },
+  };
+}
+
+it('the dashboard shows what /stats answers for the chosen period: figures, by day, by town or grid, by category', async () => {
+  const { call, token } = w.county;
+  const resident = await token('reporter', 'qingshui', 'resident-demo');
+  const leader = await token('grid', 'dongguan-01', 'dg-g1');
+  const county = await token('county', 'qingshui', 'qs-1');
+  const act = async (t: string, id: string, body: object) => {
+    const res = await call('POST', `/incidents/${id}/actions`, { token: t, body });
+    if (res.status !== 200) throw new Error(`${JSON.stringify(body)}: ${res.status} ${res.text}`);
+  };
+  // Something in every figure: resolutions (one verified, so closed), one on the spot, one escalated by hand,
+  // and a drill that runs past every deadline (escalated twice, overdue at the top).
+  const [a, b, c] = seeded.filter((_, n) => n % 4 === 0).slice(1, 4).map((s) => s.id) as [string, string, string]; // dongguan-01's
+  await act(leader, a, { action: 'resolve', note: '已处理' });
+  await act(leader, b, { action: 'resolve', note: '已处理' });
+  await act(leader, c, { action: 'escalate', note: '需要镇里协调' });
+  const onSpot = await call('POST', '/incidents', { token: leader, body: { category: 'safety-hazard', gridId: 'dongguan-01', title: '现场处理', description: '已处理', resolvedOnSpot: { note: '当场修好' } } });
+  const drill = await call('POST', '/incidents', { token: resident, body: { category: 'drill', gridId: 'xihe-01', title: '演练', description: '无人处理' } });
+  expect([onSpot.status, drill.status]).toEqual([201, 201]);
+  await w.county.waitFor(a, resident, (i) => i.status === 'resolved', 30_000);
+  await act(resident, a, { action: 'verify' });
+
+  const today = shanghaiDay();
+  const query = (from: string, groupBy: string) => `/stats?from=${shanghaiMidnight(from)}&to=${shanghaiMidnight(today)}&groupBy=${groupBy}&series=day`;
+  const stats = async (from: string, groupBy: string) => (await call('GET', query(from, groupBy), { token: county, headers: { 'accept-language': 'en' } })).body as StatsAnswer;
+  // The counters follow each change within moments: wait until the API's answer holds all of it and stays.
+  let last = '';
+  await until('the counters settled', async () => {
+    const s = await stats(shanghaiDay(-29), 'town');
+    const day = s.series.at(-1)!;
+    const settled = s.overdueOpen === 1 && s.resolvedOnSpot === 1 && day.closed === 1 && day.escalated === 3 && JSON.stringify(s) === last;
+    last = JSON.stringify(s);
+    return settled;
+  }, 60_000);
+
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/counties/qingshui.json', import.meta.url), 'utf8')) as { categories: { id: string; name: { en: string } }[] };
+  const categoryName = (id: string) => fixture.categories.find((x) => x.id === id)!.name.en;
+
+  // The default: the last 30 days of the county's calendar, by town.
   const page = await w.newPage({ viewport: DESKTOP });
   await signIn(page, w.consoleUrl, COUNTY_SUPERVISOR);
+  const firstRequest = page.waitForRequest((r) => r.url().includes('/stats?'));
   await page.getByRole('link', { name: 'Dashboard' }).click();
-  await page.locator('[data-figure="total"]').waitFor();
-  expect(await page.locator('[data-figure="total"] .value').innerText()).toBe(String(seeded.length));
-  for (const chart of ['by-day', 'rates', 'overdue', 'categories']) {
-    // Drawn: the SVG holds the chart's marks (bars, lines), not just an empty frame.
-    await page.waitForFunction((id) => {
-      const d = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
-      return d.querySelectorAll(`[data-chart="${id}"] svg path`).length > 4;
-    }, chart);
-  }
-  // By category, as the API counted them.
-  const byCategory = page.getByRole('region', { name: 'Incidents by category' });
-  await byCategory.getByText('Show the figures as a table').click();
-  expect(await byCategory.locator('table').innerText()).toContain('Safety hazard\t55');
-}, 120_000);
+  const asked = new URL((await firstRequest).url()).searchParams;
+  expect([asked.get('from'), asked.get('to'), asked.get('groupBy'), asked.get('series')]).toEqual([shanghaiMidnight(shanghaiDay(-29)), shanghaiMidnight(today), 'town', 'day']);
+  await page.locator('[data-chart="categories"] svg path').nth(4).waitFor({ state: 'attached' }); // drawn, not an empty frame
+  const byTown = await stats(shanghaiDay(-29), 'town');
+  expect(byTown.series).toHaveLength(30);
+  expect(byTown.groups.map((g) => g.name)).toEqual(['Dongguan Town', 'Xihe Township']);
+  expect(await shownDashboard(page)).toEqual(expectedDashboard(byTown, categoryName));
+
+  // A chosen period (the last three days) by grid.
+  await page.getByLabel('From').fill(shanghaiDay(-2));
+  await page.getByLabel('Group by').selectOption('grid');
+  const chosen = page.waitForRequest((r) => r.url().includes('/stats?') && r.url().includes('groupBy=grid') && r.url().includes(encodeURIComponent(shanghaiMidnight(shanghaiDay(-2)))));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await chosen;
+  await page.getByRole('heading', { name: 'On-time and on-the-spot rates by grid' }).waitFor();
+  await page.locator('[data-chart="by-day"] ~ details tbody tr').nth(2).waitFor({ state: 'attached' });
+  const byGrid = await stats(shanghaiDay(-2), 'grid');
+  expect(byGrid.series.map((d) => d.date)).toEqual([shanghaiDay(-2), shanghaiDay(-1), today]);
+  expect(byGrid.groups).toHaveLength(4);
+  expect(await shownDashboard(page)).toEqual(expectedDashboard(byGrid, categoryName));
+  expect(page.url()).toMatch(/groupBy=grid/);
+
+  // The drill would remind every two seconds for the rest of this file: the county settles it.
+  await act(county, drill.body.id, { action: 'resolve', note: '演练结束' });
+}, 180_000);
 
 describe.each([
   ['phone, zh-CN', PHONE, 'zh-CN'],
   ['desktop, en', DESKTOP, 'en'],
 ] as const)('every page at %s', (_name, viewport, lang) => {
-  const results: Record<string, { violations: unknown[]; overflow: number }> = {};
+  const results: Record<string, { violations: unknown[]; overflow: number; smallTargets: string[] }> = {};
 
-  it('has no serious or critical axe-core violation and never scrolls sideways', async () => {
+  it(`has no serious or critical axe-core violation and never scrolls sideways${viewport === PHONE ? '; every control is a touch target of 44 px or more' : ''}`, async () => {
     const page = await w.newPage({ viewport });
     const check = async (name: string) => {
       await page.waitForLoadState('networkidle');
-      results[name] = { violations: await seriousViolations(page), overflow: await sidewaysOverflow(page) };
+      results[name] = {
+        violations: await seriousViolations(page), overflow: await sidewaysOverflow(page),
+        smallTargets: viewport === PHONE ? await smallTouchTargets(page) : [],
+      };
     };
     await page.goto(`${w.consoleUrl}/sign-in?lang=${lang}`);
     await page.getByRole('button', { name: COUNTY_SUPERVISOR }).waitFor();
@@ -208,7 +303,7 @@ describe.each([
     await page.getByRole('button', { name: lang === 'en' ? 'Report' : '上报', exact: true }).waitFor();
     await check('report');
     process.stdout.write(`console axe (${_name}): ${Object.entries(results).map(([p, r]) => `${p} ${r.violations.length}`).join(', ')}\n`);
-    expect(results).toEqual(Object.fromEntries(Object.keys(results).map((p) => [p, { violations: [], overflow: 0 }])));
+    expect(results).toEqual(Object.fromEntries(Object.keys(results).map((p) => [p, { violations: [], overflow: 0, smallTargets: [] }])));
   }, 180_000);
 });
 

@@ -110,3 +110,38 @@ export async function field(page: Page, name: 'status' | 'level' | 'deadline'): 
 export async function expectField(page: Page, name: 'status' | 'level' | 'deadline', value: string): Promise<void> {
   await page.locator(`[data-field="${name}"][data-value="${value}"]`).waitFor();
 }
+
+/** Minimum size of a touch target on a phone (WCAG 2.5.5, Apple's and Android's guidelines: 44 CSS px). */
+export const TOUCH_PX = 44;
+
+/**
+ * The visible controls of the page whose touch target is smaller than a finger in either direction. A control's
+ * target is what a tap on it reaches: its own box, the label around it, Ant Design's input frame around it, or, for
+ * a link stretched over its card (an absolutely placed `::after`), that card.
+ */
+export async function smallTouchTargets(page: Page): Promise<string[]> {
+  return page.evaluate((min) => {
+    interface Box { width: number; height: number }
+    interface El {
+      tagName: string; id: string; textContent: string | null; offsetParent: El | null; getAttribute(a: string): string | null;
+      getBoundingClientRect(): Box; closest(s: string): El | null; checkVisibility(o: object): boolean;
+    }
+    const g = globalThis as unknown as {
+      document: { querySelectorAll(s: string): El[] };
+      getComputedStyle(e: El, pseudo?: string): { position: string; content: string };
+    };
+    const target = (e: El): El => {
+      const after = g.getComputedStyle(e, '::after');
+      if (after.position === 'absolute' && after.content !== 'none' && e.offsetParent) return e.offsetParent;
+      return e.closest('label, .ant-input-affix-wrapper') ?? e;
+    };
+    const controls = g.document.querySelectorAll('button, a[href], select, input:not([type="hidden"]), textarea, summary, [role="button"], [role="link"]');
+    return [...controls].flatMap((e) => {
+      if (!e.checkVisibility({ visibilityProperty: true })) return []; // not shown (e.g. Ant Design's measuring textarea)
+      const { width, height } = target(e).getBoundingClientRect();
+      if (width >= min && height >= min) return [];
+      const name = (e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 30);
+      return [`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${name}" ${Math.round(width)}×${Math.round(height)}`];
+    });
+  }, TOUCH_PX);
+}

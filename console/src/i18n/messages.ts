@@ -165,6 +165,7 @@ const en = {
   // dashboard
   dashboardTitle: 'Dashboard',
   from: 'From',
+  date: 'Date',
   to: 'To',
   groupBy: 'Group by',
   groupByOptions: labels<'town' | 'community' | 'grid' | 'category'>({ town: 'Town', community: 'Community', grid: 'Grid', category: 'Category' }),
@@ -345,6 +346,7 @@ const zhCN: Messages = {
 
   dashboardTitle: '统计看板',
   from: '开始日期',
+  date: '日期',
   to: '结束日期',
   groupBy: '分组',
   groupByOptions: { town: '乡镇', community: '村（社区）', grid: '网格', category: '类别' },

@@ -151,7 +151,7 @@ function chartOptions(s: Stats, t: Messages, groupLabel: string, categoryName: (
         yAxis: { type: 'value', minInterval: 1 },
         series: lines.map(([name, k]) => ({ type: 'line', name, data: days.map((d) => d[k]), showSymbol: days.length <= 31 })),
       },
-      table: { head: [t.from, ...lines.map(([n]) => n)], rows: days.map((d) => [d.date, ...lines.map(([, k]) => String(d[k]))]) },
+      table: { head: [t.date, ...lines.map(([n]) => n)], rows: days.map((d) => [d.date, ...lines.map(([, k]) => String(d[k]))]) },
     });
   }
   const groups = s.groups ?? [];

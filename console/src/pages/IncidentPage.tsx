@@ -78,7 +78,7 @@ function IncidentView({ id }: { id: string }) {
 
 function BackLink() {
   const { t } = useApp();
-  return <p><Link to="/">← {t.backToQueue}</Link></p>;
+  return <p><Link to="/" className="back-link">← {t.backToQueue}</Link></p>;
 }
 
 function IncidentDetails({ incident: i }: { incident: Incident }) {

@@ -6,7 +6,7 @@ export default function NotFoundPage() {
   return (
     <>
       <h1>{t.pageNotFound}</h1>
-      <p><Link to="/">{t.backToQueue}</Link></p>
+      <p><Link to="/" className="back-link">{t.backToQueue}</Link></p>
     </>
   );
 }

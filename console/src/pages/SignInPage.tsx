@@ -84,7 +84,7 @@ function LocalSignIn({ next, onError }: { next: string; onError: (e: string) => 
       <p>{t.signInLocalHint}</p>
       <div className="field">
         <label htmlFor="people-search">{t.searchPeople}</label>
-        <Input id="people-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} allowClear />
+        <Input id="people-search" type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
       </div>
       {people === null && <p role="status">{t.loading}</p>}
       {people !== null && groups.length === 0 && <p>{t.nobodyMatches}</p>}
