@@ -18,7 +18,6 @@ function demoCounty(): string {
   const county = JSON.parse(readFileSync(SHOUYANG, 'utf8'));
   const epidemic = county.categories.find((c: { id: string }) => c.id === 'epidemic-prevention');
   epidemic.deadlines = { grid: 'PT4S', town: 'PT4S', city: 'PT4S' };
-  delete county.deployment;
   const file = join(mkdtempSync(join(tmpdir(), 'gridflow-screenshots-')), 'shouyang.json');
   writeFileSync(file, JSON.stringify(county));
   return file;
