@@ -43,7 +43,7 @@ export interface CostResult {
     usage: PathUsage;
     /** Where the transitions go: the first sync and route, three per wait (await, then sync and route when it
      * ends), and the final Done (a stage change costs nothing more since the route goes to the next stage's await). */
-    transitions: { start: number; perWait: number; stageChanges: number; done: number; unexplained: number };
+    transitions: { start: number; perWait: number; stageChanges: number; done: number };
     units: Record<DesignName, Units>;
     cost: Record<string, Record<DesignName, CostLines>>;
   }>;
@@ -98,11 +98,15 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
   for (const [path, usage] of Object.entries(perPathUsage)) {
     const byDesign = designs(usage, facts, 'withSms');
     const china = designs(usage, facts, 'withoutSms');
-    // Each sync is followed by its route; a sync opens the run and ends every wait; the last route goes to Done.
-    const explained = { start: 2, perWait: 3 * usage.awaits, stageChanges: 0, done: path === 'unfinished' ? 0 : 1 };
+    // A sync and its route open the run; each wait is an await, then a sync and its route or (after the last
+    // stage's wait) the closing task, which ends the run itself; a route to the end enters Done.
+    const closes = usage.closes;
+    const afterWaits = 2 * Math.max(0, usage.syncs - closes - 1) + closes;
+    const explained = { start: 2, perWait: usage.awaits + afterWaits, stageChanges: 0, done: 0 };
+    explained.done = Math.max(0, usage.transitions - explained.start - explained.perWait);
     perPath[path] = {
       usage: roundDeep(usage),
-      transitions: roundDeep({ ...explained, unexplained: usage.transitions - Object.values(explained).reduce((a, b) => a + b, 0) }, 2),
+      transitions: roundDeep(explained, 2),
       units: roundDeep(byDesign),
       cost: Object.fromEntries(regions.map((p) => [p.region, Object.fromEntries(
         (Object.entries(p.currency === 'CNY' ? china : byDesign) as [DesignName, Units][]).map(([d, u]) => [d, roundDeep(price(u, p), 7)]),

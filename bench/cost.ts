@@ -2,8 +2,8 @@
  * Cost per incident and per county-month, from what the replay really did (bench/replay.ts, metered by
  * bench/meter.ts), priced with bench/prices.ts:
  *  - per path (how the incident ended): the mean work of the replay's incidents that ended that way;
- *  - transitions per incident = 2 x sync tasks + await tasks + the final Done state (each sync is followed by
- *    its route Choice), checked against the runner's own count of StateEntered events for the whole replay;
+ *  - transitions per incident from each task's outcome (bench/meter.ts: a sync and its route, an await, the
+ *    closing task, Done), checked against the runner's own count of StateEntered events for the whole replay;
  *  - Lambda: workflow tasks as invoked (with their measured durations) plus one invocation per API request
  *    (its duration: the request's latency through the local gateway, an upper bound), at the stack's memory;
  *  - DynamoDB: the read and write units DynamoDB Local reported (ReturnConsumedCapacity=INDEXES), with
@@ -29,7 +29,10 @@ export interface PathUsage {
   incidents: number;
   transitions: number;
   stageChanges: number;
+  /** Invocations of the sync function, the closing task's included. */
   syncs: number;
+  /** Of those, closing tasks (one transition each, no route). */
+  closes: number;
   awaits: number;
   /** Mean duration of one task invocation (ms). */
   syncMs: number;
@@ -77,7 +80,9 @@ export function pathUsage(incidents: readonly Incident[], usage: Map<string, Inc
     const mean = (f: (u: IncidentUsage, i: Incident) => number) => sum(f) / n;
     const count = (u: IncidentUsage, entry: string) => u.invocations[entry]?.count ?? 0;
     const ms = (u: IncidentUsage, entry: string) => u.invocations[entry]?.ms ?? 0;
-    const syncs = sum((u) => count(u, SYNC));
+    // The closing task after the last wait is an invocation of the sync function too.
+    const closes = sum((u) => count(u, `${SYNC}#close`));
+    const syncs = sum((u) => count(u, SYNC)) + closes;
     const awaits = sum((u) => count(u, AWAIT));
     const apiRequests = sum((u) => Object.values(u.api).reduce((a, b) => a + b, 0));
     const routes = new Set(list.flatMap((i) => Object.keys(usage.get(i.id)?.api ?? {})));
@@ -85,11 +90,12 @@ export function pathUsage(incidents: readonly Incident[], usage: Map<string, Inc
     const deliveries = (sms: boolean) => mean((u, i) => Object.entries(u.snsByLevel).reduce((s, [level, k]) => s + k * facts.deliveries(level as Level, i.townId, i.gridId, sms).email, 0));
     out[path] = {
       incidents: n,
-      transitions: mean((u) => 2 * count(u, SYNC) + count(u, AWAIT)) + (path === 'unfinished' ? 0 : 1),
+      transitions: mean((u) => u.transitions),
       stageChanges: mean((u) => u.stageChanges),
       syncs: syncs / n,
+      closes: closes / n,
       awaits: awaits / n,
-      syncMs: sum((u) => ms(u, SYNC)) / Math.max(1, syncs),
+      syncMs: sum((u) => ms(u, SYNC) + ms(u, `${SYNC}#close`)) / Math.max(1, syncs),
       awaitMs: sum((u) => ms(u, AWAIT)) / Math.max(1, awaits),
       apiRequests: apiRequests / n,
       apiMs: sum((u) => u.apiMs) / Math.max(1, apiRequests),
@@ -114,7 +120,7 @@ export function pathUsage(incidents: readonly Incident[], usage: Map<string, Inc
 const emptyUsage: IncidentUsage = {
   dynamoOps: 0, writeUnits: 0, readUnits: 0, bookkeeping: {},
   visible: { ops: 0, transactions: 0, units: 0, tableUnits: 0, transactionTableUnits: 0, indexWrites: 0, indexUnits: 0, counterWrites: 0 },
-  invocations: {}, stageChanges: 0, snsPublishes: 0, snsByLevel: {}, api: {}, apiMs: 0,
+  invocations: {}, stageChanges: 0, transitions: 0, snsPublishes: 0, snsByLevel: {}, api: {}, apiMs: 0,
 };
 
 /** GB-seconds of the API requests of one incident, each at its route's memory size. */

@@ -71,6 +71,12 @@ export interface IncidentUsage {
   invocations: Record<string, InvocationTally>;
   /** Sync tasks that sent the workflow to another stage (each costs a second sync and route). */
   stageChanges: number;
+  /**
+   * State transitions the incident's tasks entered, from each task's outcome: a sync and its route Choice (2),
+   * plus Done after a route to the end (1) or Continue as new and Done (2); an await (1); the closing task after
+   * the last wait (1, and it ends the run itself; when it fails with StageGoesOn the stage's sync follows).
+   */
+  transitions: number;
   snsPublishes: number;
   /** Publishes by the level of the topic. */
   snsByLevel: Record<string, number>;
@@ -81,8 +87,16 @@ export interface IncidentUsage {
 const emptyUsage = (): IncidentUsage => ({
   dynamoOps: 0, writeUnits: 0, readUnits: 0, bookkeeping: {},
   visible: { ops: 0, transactions: 0, units: 0, tableUnits: 0, transactionTableUnits: 0, indexWrites: 0, indexUnits: 0, counterWrites: 0 },
-  invocations: {}, stageChanges: 0, snsPublishes: 0, snsByLevel: {}, api: {}, apiMs: 0,
+  invocations: {}, stageChanges: 0, transitions: 0, snsPublishes: 0, snsByLevel: {}, api: {}, apiMs: 0,
 });
+
+/** Transitions one workflow task's invocation accounts for (see IncidentUsage.transitions). */
+function transitionsOf(entry: string, closing: boolean, next: string | undefined): number {
+  if (entry.endsWith('/await.ts')) return 1;
+  if (!entry.endsWith('/sync.ts')) return 0;
+  if (closing) return 1;
+  return 2 + (next === 'end' ? 1 : next === 'continue' ? 2 : 0);
+}
 
 /** A snapshot's counters plus where the per-call duration lists stood. */
 export interface MeterMark { counts: MeterCounts; at: number; marks: Record<string, number> }
@@ -217,9 +231,11 @@ export class Meter {
     for (const [entry, handler] of Object.entries(handlers)) {
       handlers[entry] = async (event, context) => {
         if (this.gate && entry.startsWith('functions/workflow/')) await this.gate;
-        const tally = (this.counts.invocations[entry] ??= { count: 0, ms: 0 });
+        const input = (event ?? {}) as { incidentId?: string; stage?: string; closing?: boolean };
+        // The closing task runs the sync function: counted apart (one transition, no route after it).
+        const key = input.closing ? `${entry}#close` : entry;
+        const tally = (this.counts.invocations[key] ??= { count: 0, ms: 0 });
         tally.count++;
-        const input = (event ?? {}) as { incidentId?: string; stage?: string };
         const u = this.usageOf(input.incidentId);
         const t0 = performance.now();
         let result: unknown;
@@ -231,10 +247,11 @@ export class Meter {
           tally.ms += ms;
           this.record(`lambda:${entry}`, ms);
           if (u) {
-            const mine = (u.invocations[entry] ??= { count: 0, ms: 0 });
+            const mine = (u.invocations[key] ??= { count: 0, ms: 0 });
             mine.count++;
             mine.ms += ms;
             const next = (result as { next?: string } | undefined)?.next;
+            u.transitions += transitionsOf(entry, input.closing === true, next);
             if (input.stage !== undefined && next !== undefined && next !== input.stage && next !== 'end') u.stageChanges++;
           }
         }

@@ -204,12 +204,7 @@ function summarizeReplay(args: {
   for (const t of traces) for (const [k, v] of Object.entries(t.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
   const invocations = Object.fromEntries(Object.entries(delta.invocations).map(([k, v]) => [k, v.count]));
   let fromTasks = 0;
-  for (const [id, u] of args.usage) {
-    if (!byId.has(id)) continue;
-    const sync = u.invocations['functions/workflow/sync.ts']?.count ?? 0;
-    const wait = u.invocations['functions/workflow/await.ts']?.count ?? 0;
-    fromTasks += 2 * sync + wait + (pathOf(byId.get(id)!) === 'unfinished' ? 0 : 1);
-  }
+  for (const [id, u] of args.usage) if (byId.has(id)) fromTasks += u.transitions;
   const failed = args.s.local.stepFunctions.listExecutions().filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED' && byId.has(e.name.replace(/-\d+$/, ''))).length;
   const apiRequests = Object.values(delta.http).reduce((sum, v) => sum + v, 0);
   const { writeUnits, readUnits } = Object.values(delta.dynamo).reduce((acc, t) => ({ writeUnits: acc.writeUnits + t.writeUnits, readUnits: acc.readUnits + t.readUnits }), { writeUnits: 0, readUnits: 0 });

@@ -10,6 +10,12 @@
  * Both outcomes of an await go back to sync: the record, not the signal, says what happened. That makes a
  * retried task, a lost execution resumed from the record, or a duplicate wake-up harmless.
  *
+ * Verification is the last stage and usually ends the run, so its await goes to `verification: close`, the same
+ * sync function with `closing`, which ends the execution itself when the incident is closed: no sync, route
+ * and Done after the last wait (an incident resolved on the spot takes four transitions in all: grid: sync,
+ * grid: route, verification: await, verification: close). When the record says the workflow goes on (reopened,
+ * not yet due, continuing as new) the close task fails with `StageGoesOn`, caught into `verification: sync`.
+ *
  * Failures surface instead of looping: both tasks retry throttling, Lambda's transient errors and the
  * handlers' own passing failures (`TransientError`: a dependency timed out or was throttled) with backoff
  * and jitter; anything else is caught and ends the execution in `Failed` with the original error and cause.
@@ -28,7 +34,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Level } from '#domain/incident.js';
 import {
-  CONTINUE, CONTINUE_STATE, DONE_STATE, END, FAILED_STATE, TRANSIENT_ERROR, UNKNOWN_STAGE_STATE, stagesOf, stateNames, type Stage,
+  CONTINUE, CONTINUE_STATE, DONE_STATE, END, FAILED_STATE, STAGE_GOES_ON, TRANSIENT_ERROR, UNKNOWN_STAGE_STATE, stagesOf, stateNames, type Stage,
 } from './stages.js';
 
 /** Lambda's own passing failures (Step Functions best practice), throttling and a function that timed out. */
@@ -137,9 +143,28 @@ export class IncidentWorkflow extends Construct {
       sync.set(stage, task);
     }
 
+    // The last stage's wait ends in a task that ends the run when the incident is over.
+    const lastStage = stages[stages.length - 1]!;
+    const close = new tasks.LambdaInvoke(this, stateNames(lastStage).close, {
+      lambdaFunction: props.syncFunction,
+      payload: sfn.TaskInput.fromObject({
+        incidentId: sfn.JsonPath.stringAt('$.incidentId'),
+        stage: lastStage,
+        execution: { name: sfn.JsonPath.stringAt('$$.Execution.Name'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+        ladder: props.ladder.join(','),
+        closing: true,
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.step',
+      retryOnServiceExceptions: false,
+    });
+    addRetries(close);
+    close.addCatch(sync.get(lastStage)!, { errors: [STAGE_GOES_ON], resultPath: '$.goesOn' });
+    close.addCatch(failed, catchAll);
+
     const awaits = new Map<Stage, tasks.LambdaInvoke>();
     for (const stage of stages) {
-      const syncState = sync.get(stage)!;
+      const syncState = stage === lastStage ? close : sync.get(stage)!;
       const awaitState = new tasks.LambdaInvoke(this, stateNames(stage).await, {
         lambdaFunction: props.awaitFunction,
         integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -156,7 +181,7 @@ export class IncidentWorkflow extends Construct {
         retryOnServiceExceptions: false,
       });
       addRetries(awaitState);
-      // The stage timer ran out: sync decides (remind, escalate, overdue, close) from the record.
+      // The stage timer ran out: sync (close, for the last stage) decides from the record.
       awaitState.addCatch(syncState, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.timeout' });
       awaitState.addCatch(failed, catchAll);
       awaitState.next(syncState);

@@ -25,8 +25,18 @@ export interface SyncStep {
 /** The execution a task runs in, from the context object (`$$.Execution`). */
 export interface ExecutionRef { name: string; startedAt: string }
 
-/** Input of the sync task. `ladder` is the ladder the running definition was built for, comma-separated. */
-export interface SyncInput { incidentId: string; stage: Stage; execution?: ExecutionRef; ladder?: string }
+/**
+ * Input of the sync task. `ladder` is the ladder the running definition was built for, comma-separated. `closing`:
+ * the task ends the execution when the record says it is over (a closed incident); otherwise it fails with
+ * STAGE_GOES_ON, which the state machine catches to run the stage's sync and route.
+ */
+export interface SyncInput { incidentId: string; stage: Stage; execution?: ExecutionRef; ladder?: string; closing?: boolean }
+
+/**
+ * Error name of a closing task (verification: close) that finds the workflow must go on: the incident was
+ * reopened, is not yet due to close, or continues as new. Caught by the state machine, never retried.
+ */
+export const STAGE_GOES_ON = 'StageGoesOn';
 
 /** Input of the await task (a `.waitForTaskToken` task). */
 export interface AwaitInput { incidentId: string; stage: Stage; taskToken: string; version: number; waitSeconds: number; executionName?: string }
@@ -47,6 +57,7 @@ export const stateNames = (stage: Stage) => ({
   sync: `${stage}: sync`,
   route: `${stage}: route`,
   await: `${stage}: await`,
+  close: `${stage}: close`,
 });
 export const DONE_STATE = 'Done';
 export const UNKNOWN_STAGE_STATE = 'Unknown stage';

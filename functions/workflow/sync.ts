@@ -25,7 +25,7 @@ import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { asTaskError } from '#commons/transient.js';
 import { successorOf } from '#commons/workflow.js';
-import { CONTINUE, END, type SyncStep } from '#workflows/stages.js';
+import { CONTINUE, END, STAGE_GOES_ON, type SyncStep } from '#workflows/stages.js';
 import { settle } from './outbox.js';
 
 const SyncInput = z.object({
@@ -33,6 +33,7 @@ const SyncInput = z.object({
   stage: z.enum([...ALL_LEVELS, 'verification']),
   execution: z.object({ name: z.string().min(1), startedAt: z.iso.datetime({ offset: true }) }).optional(),
   ladder: z.string().optional(),
+  closing: z.boolean().optional(),
 });
 /** A lost race with a supervisor action is retried at once, a few times, before the stage waits a second. */
 const ATTEMPTS = 5;
@@ -88,11 +89,23 @@ async function sync(input: z.output<typeof SyncInput>): Promise<SyncStep> {
     const waitsHere = decided.step.next !== END && decided.step.next === stageOf(incident);
     const waitSeconds = waitsHere ? waitSecondsAt(incident, now(), calendar) : decided.step.waitSeconds;
     const step: SyncStep = { ...decided.step, waitSeconds, version: incident.version };
+    // A closing task ends the run only when the incident is over; otherwise the stage's sync takes it on.
+    if (input.closing && step.next !== END) throw new StageGoesOn(step);
     if (step.next !== END && input.execution && mustContinue(input, county.ladder, waitSeconds)) return continueAsNew(incident, input.execution.name);
     return step;
   }
   // The await task stores its token only for the current version; -1 never matches, so it wakes at once.
-  return { next: input.stage, waitSeconds: 1, version: -1 };
+  const retry: SyncStep = { next: input.stage, waitSeconds: 1, version: -1 };
+  if (input.closing) throw new StageGoesOn(retry);
+  return retry;
+}
+
+/** The workflow goes on after a closing task (see workflows/stages.ts): caught by the state machine. */
+class StageGoesOn extends Error {
+  constructor(step: SyncStep) {
+    super(`the workflow goes on: ${step.next}`);
+    this.name = STAGE_GOES_ON;
+  }
 }
 
 /** This execution runs a definition for another ladder, or would wait past its time. */

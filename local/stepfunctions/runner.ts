@@ -106,6 +106,8 @@ interface Execution {
   startDate: Date;
   stopDate?: Date;
   tokens: Set<string>;
+  /** Names of the states entered, in order (GetExecutionHistory's StateEntered events). */
+  entered: string[];
   abort: () => void;
   settled: Promise<unknown>;
   cancelTimeout?: () => void;
@@ -191,7 +193,7 @@ export class LocalStepFunctions {
       throw new SfnServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const execution: Execution = {
-      executionArn, name, status: 'RUNNING', input: json, startDate: now(), tokens: new Set(),
+      executionArn, name, status: 'RUNNING', input: json, startDate: now(), tokens: new Set(), entered: [],
       abort: () => undefined, settled: Promise.resolve(),
     };
     const run = this.machine.run(json, {
@@ -210,7 +212,11 @@ export class LocalStepFunctions {
     );
     // Draining the log is required anyway: the library queues every event until someone reads it.
     void (async () => {
-      for await (const event of run.eventLogs) if (event.type === 'StateEntered') this.transitions++;
+      for await (const event of run.eventLogs) {
+        if (event.type !== 'StateEntered') continue;
+        this.transitions++;
+        execution.entered.push(event.state.name);
+      }
     })().catch((error: unknown) => this.logger.warn('execution event log failed', { executionArn, error: String(error) }));
     if (this.executionTimeoutMs !== undefined) {
       execution.cancelTimeout = longTimer(this.executionTimeoutMs, () => {
@@ -264,6 +270,14 @@ export class LocalStepFunctions {
       .filter((e) => filter.status === undefined || e.status === filter.status)
       .reverse()
       .map((e) => this.summary(e));
+  }
+
+  /**
+   * The states an execution entered so far, in order: its billed transitions (AWS: the StateEntered events of
+   * GetExecutionHistory). The event log is read as it runs, so the last one may follow the execution's end.
+   */
+  statesEntered(executionArn: string): string[] {
+    return [...this.find(executionArn).entered];
   }
 
   waitingTokens(): WaitingToken[] {

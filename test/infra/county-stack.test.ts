@@ -244,20 +244,35 @@ describe('workflow', () => {
         ['end', 'Done'],
         ['continue', 'Continue as new'],
       ]);
-      // Both outcomes of an await (answered or timed out) go back to that stage's sync; anything else fails.
-      expect(states[`${stage}: await`].Next).toBe(`${stage}: sync`);
+      // Both outcomes of an await (answered or timed out) go back to that stage's sync (the last stage's close);
+      // anything else fails.
+      const back = stage === 'verification' ? 'verification: close' : `${stage}: sync`;
+      expect(states[`${stage}: await`].Next).toBe(back);
       expect(states[`${stage}: await`].Catch).toEqual([
-        expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: `${stage}: sync` }),
+        expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: back }),
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' },
       ]);
     }
+  });
+
+  it('ends the run in the task after the last wait when the incident is over; when it goes on, the stage\'s sync takes it', () => {
+    const machine = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0]![1];
+    const states = definitionJson(machine.Properties.DefinitionString).States as Json;
+    const close = states['verification: close'];
+    expect(close).toMatchObject({ Type: 'Task', End: true, ResultPath: '$.step' });
+    expect(close.Next).toBeUndefined();
+    expect(close.Parameters).toMatchObject({ stage: 'verification', closing: true });
+    expect(close.Catch).toEqual([
+      { ErrorEquals: ['StageGoesOn'], ResultPath: '$.goesOn', Next: 'verification: sync' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Failed' },
+    ]);
   });
 
   it('retries throttling and passing errors of every task with backoff and jitter, and catches the rest into Failed', () => {
     const machine = resourcesOf(json, 'AWS::StepFunctions::StateMachine')[0]![1];
     const states = definitionJson(machine.Properties.DefinitionString).States as Json;
     for (const stage of [...county.ladder, 'verification']) {
-      for (const task of [`${stage}: sync`, `${stage}: await`]) {
+      for (const task of [`${stage}: sync`, `${stage}: await`, ...(stage === 'verification' ? ['verification: close'] : [])]) {
         const retry = states[task].Retry as Json[];
         const lambda = retry.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'))!;
         expect(lambda.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.SdkClientException', 'Lambda.Unknown']));

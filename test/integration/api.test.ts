@@ -223,6 +223,17 @@ describe('retries and races', () => {
 });
 
 describe('the workflow runs the synthesized state machine', () => {
+  test('an incident resolved on the spot runs four states: no grid stage, the verification window closes it', async () => {
+    const created = (await report({ ...HAZARD, resolvedOnSpot: { note: 'Tied it up myself' } }, leader1)).body;
+    const closed = await t.waitFor(created.id, countyRole, (i: any) => i.status === 'closed');
+    expect(closed.timeline.at(-1)).toMatchObject({ type: 'closed', reason: 'verification-window' });
+    const sfn = t.county.stepFunctions;
+    const run = sfn.listExecutions().find((e) => e.name.startsWith(`${created.id}-`))!;
+    expect(await until('the run ends', () => sfn.describeExecution(run.executionArn).status !== 'RUNNING' && sfn.describeExecution(run.executionArn).status)).toBe('SUCCEEDED');
+    expect(await until('four states', () => sfn.statesEntered(run.executionArn).length >= 4 && sfn.statesEntered(run.executionArn)))
+      .toEqual(['grid: sync', 'grid: route', 'verification: await', 'verification: close']);
+  });
+
   test('an incident whose grid deadline passes leaves the grid stage by timeout and reaches the town', async () => {
     const created = (await report({ ...HAZARD, category: 'conflict', title: 'Wall dispute' })).body; // grid PT2S
     const atTown = await t.waitFor(created.id, countyRole, (i: any) => i.level !== 'grid');

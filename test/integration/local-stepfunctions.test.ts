@@ -151,6 +151,24 @@ describe('LocalStepFunctions on the synthesized incident workflow', () => {
     expect(sfn.listExecutions({ status: 'RUNNING' })).toEqual([]);
   });
 
+  it('an incident resolved on the spot takes four transitions: grid: sync and route, verification: await and close', async () => {
+    const goesOn = () => Object.assign(new Error('the workflow goes on: grid'), { name: 'StageGoesOn' });
+    // First run: the closing task finds the incident closed. Second: reopened, so the stage's sync takes over.
+    const { sfn, syncCalls } = harness((call) => [step('verification', 1, 2), step('end', 1, 3), step('verification', 1, 2), goesOn(), step('end', 1, 4)][call - 1]!);
+    const { executionArn } = sfn.startExecution('inc-spot-1', { incidentId: 'inc-spot' });
+    await statusIs(sfn, executionArn, 'SUCCEEDED');
+    const onSpot = ['grid: sync', 'grid: route', 'verification: await', 'verification: close'];
+    expect(await until(() => sfn.statesEntered(executionArn).length === 4 && sfn.statesEntered(executionArn), 'four states')).toEqual(onSpot);
+    expect(syncCalls.map((c) => [c.stage, c.closing ?? false])).toEqual([['grid', false], ['verification', true]]);
+    expect(JSON.parse(sfn.describeExecution(executionArn).output!).step).toEqual(step('end', 1, 3));
+
+    const reopened = sfn.startExecution('inc-spot-2', { incidentId: 'inc-spot' }).executionArn;
+    await statusIs(sfn, reopened, 'SUCCEEDED');
+    const entered = await until(() => sfn.statesEntered(reopened).at(-1) === 'Done' && sfn.statesEntered(reopened), 'Done');
+    expect(entered).toEqual([...onSpot, 'verification: sync', 'verification: route', 'Done']);
+    expect(JSON.parse(sfn.describeExecution(reopened).output!).goesOn).toMatchObject({ Error: 'StageGoesOn' });
+  });
+
   it('(d) a token is answered once: a second answer is TaskTimedOut, a made-up one InvalidToken', async () => {
     const { sfn } = harness((call) => (call === 1 ? step('grid', 600) : step('end')));
     const { executionArn } = sfn.startExecution('inc-d-1', { incidentId: 'inc-d' });

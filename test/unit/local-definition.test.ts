@@ -83,8 +83,9 @@ describe('renderDefinition on the synthesized incident workflow', () => {
       expect(wait.TimeoutSecondsPath).toBe('$.Payload.waitSeconds');
       // The token stays a context path: the runner supplies $$.Task.Token per task.
       expect(wait.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
+      const back = stage === 'verification' ? names.close : names.sync;
       expect(wait.Catch).toEqual([
-        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: names.sync },
+        { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: back },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: FAILED_STATE },
       ]);
 
@@ -102,6 +103,9 @@ describe('renderDefinition on the synthesized incident workflow', () => {
       expected.States[names.sync].TimeoutSeconds = 30;
       expected.States[names.sync].Parameters.execution['startedAt.$'] = '$$.Execution.StartTimeOnClock';
     }
+    const close = stateNames('verification').close;
+    expected.States[close].TimeoutSeconds = 30;
+    expected.States[close].Parameters.execution['startedAt.$'] = '$$.Execution.StartTimeOnClock';
     expect(definition).toEqual(expected);
     expect(JSON.stringify(definition)).not.toMatch(/Fn::|"Ref"/);
   });

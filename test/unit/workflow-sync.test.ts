@@ -148,3 +148,33 @@ describe('executions', () => {
     expect(store.current!.workflow.failedExecutions).toBe(0);
   });
 });
+
+describe('closing: the task after the last wait', () => {
+  const resolvedAt = new Date(t0.getTime() + 1_000);
+  const resolved = (): Incident => {
+    const open = reported();
+    return {
+      ...open, status: 'resolved', deadline: null, version: 2,
+      resolution: { note: 'Fixed', by: 'hs-09', level: 'grid', at: resolvedAt.toISOString() },
+      timeline: [...open.timeline, { at: resolvedAt.toISOString(), type: 'resolved', level: 'grid', actor: 'hs-09', note: 'Fixed', reason: null }],
+      workflow: { ...open.workflow, verificationDue: new Date(resolvedAt.getTime() + 3 * 86_400_000).toISOString() },
+    };
+  };
+  const closing = { incidentId: 'inc-1', stage: 'verification', execution: execution('inc-1-1', t0), ladder: 'grid,town,city', closing: true };
+
+  test('closes the incident when the verification window has passed and ends the run (no route, no Done)', async () => {
+    store.current = resolved();
+    jest.useFakeTimers({ now: resolvedAt.getTime() + 3 * 86_400_000 + 1, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    expect(await handler(closing)).toEqual({ next: 'end', waitSeconds: 1, version: 3 });
+    expect(store.current!.status).toBe('closed');
+  });
+
+  test('fails with StageGoesOn when the workflow goes on: not yet due, or reopened (the stage\'s sync takes it then)', async () => {
+    store.current = resolved();
+    jest.useFakeTimers({ now: resolvedAt.getTime() + 1_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    await expect(handler(closing)).rejects.toMatchObject({ name: 'StageGoesOn' });
+    store.current = { ...reported(), version: 3 }; // reopened: open at grid again
+    await expect(handler(closing)).rejects.toMatchObject({ name: 'StageGoesOn' });
+    expect(store.current!.status).toBe('open');
+  });
+});
