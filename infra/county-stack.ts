@@ -192,6 +192,8 @@ export class CountyStack extends Stack {
     report.allowStates(['states:StartExecution'], stateMachine);
     getIncident.grantTable(this.table, ['GetItem']);
     listIncidents.grantIndexQuery(this.table, Object.keys(INDEXES) as IndexName[]);
+    // The indexes hold keys and filter attributes: a page's incidents are read from the table in one batch.
+    listIncidents.grantTable(this.table, ['BatchGetItem']);
     listIncidents.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
       resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: cursorKeyParameter.slice(1) })],
@@ -206,7 +208,8 @@ export class CountyStack extends Stack {
     awaitFn.grantTable(this.table, ['UpdateItem']);
     awaitFn.allowStates(['states:SendTaskSuccess'], stateMachine);
     // GetItem: a stuck incident retried by id; UpdateItem: the execution in charge, the failure count, the stuck mark.
-    reconcile.grantTable(this.table, ['GetItem', 'UpdateItem']);
+    // BatchGetItem: the active index holds keys only; a page's incident and bookkeeping items are read in one batch.
+    reconcile.grantTable(this.table, ['BatchGetItem', 'GetItem', 'UpdateItem']);
     reconcile.grantIndexQuery(this.table, ['active']);
     // SendTaskSuccess: an execution that missed a supervisor's wake-up is woken.
     reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution', 'states:SendTaskSuccess'], stateMachine);
