@@ -204,12 +204,12 @@ export interface MonthlyExtras {
 
 /**
  * What a county pays every month whatever happens (docs/performance.md, "Fixed cost"): its customer-managed KMS
- * keys plus its share of the city stack's key (shared by the city's counties), CloudWatch alarms by the metric
+ * keys (the city topic uses the AWS managed key for SNS, free: infra/city-stack.ts), CloudWatch alarms by the metric
  * (a metric-math alarm pays for each metric it reads, a composite alarm a flat rate), and Secrets Manager secrets
  * its channels name.
  */
 export function fixedMonthly(facts: StackFacts, prices: PriceList): { keys: number; alarms: number; secrets: number; total: number } {
-  const keys = (facts.kmsKeys + 1 / facts.countiesPerCity) * prices.kmsPerKeyMonth;
+  const keys = facts.kmsKeys * prices.kmsPerKeyMonth;
   const alarms = facts.alarmMetrics * prices.alarmPerMonth + facts.compositeAlarms * prices.compositeAlarmPerMonth;
   const secrets = facts.secrets * prices.secretPerMonth;
   return { keys, alarms, secrets, total: keys + alarms + secrets };
@@ -247,7 +247,7 @@ export function monthly(mix: Record<string, number>, perPath: Record<string, Uni
     'reconciler every 5 minutes': reconciler,
     'CloudWatch Logs ingestion': logs,
     [`storage after ${extras.monthsStored} months of history`]: storage,
-    [`KMS keys (${facts.kmsKeys} + a share of the city's) and alarms (${facts.alarmMetrics} metrics)`]: fixed.keys + fixed.alarms,
+    [`KMS keys (${facts.kmsKeys}) and alarms (${facts.alarmMetrics} metrics)`]: fixed.keys + fixed.alarms,
     [`channel secrets (${facts.secrets})`]: fixed.secrets,
   };
   const total = Object.values(lines).reduce((a, b) => a + b, 0);

@@ -5,6 +5,7 @@
  */
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
+import { billedAlarmMetrics } from '#infra/constructs/alarms.js';
 import { endpointsOf, type PersonSubscription } from '#infra/constructs/level-topics.js';
 import { ENTRY_METADATA } from '#infra/constructs/gridflow-function.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
@@ -78,8 +79,7 @@ export function stackFacts(county: County): StackFacts {
     return [];
   };
   const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-  const alarmMetrics = alarms.reduce((n, r) => n + (Array.isArray(r.Properties?.Metrics)
-    ? (r.Properties!.Metrics as { MetricStat?: unknown }[]).filter((m) => m.MetricStat !== undefined).length : 1), 0);
+  const alarmMetrics = alarms.reduce((n, r) => n + billedAlarmMetrics(r as Parameters<typeof billedAlarmMetrics>[0]), 0);
   const secrets = new Set<string>();
   JSON.stringify(county, (key, value: unknown) => {
     if (key === 'secret' && typeof value === 'string') secrets.add(value);
@@ -93,7 +93,7 @@ export function stackFacts(county: County): StackFacts {
     secrets: secrets.size,
     countiesPerCity: COUNTIES_PER_CITY,
     ...stackSizes({ ...template, nestedTemplates } as Parameters<typeof stackSizes>[0]),
-    // The county's notification key; the city stack holds one more for the city topic.
+    // The county's one key (topics, queue); the city topic uses the AWS managed key for SNS.
     kmsKeys: count('AWS::KMS::Key'),
     logGroups: count('AWS::Logs::LogGroup'),
     deliveries: (level, townId, gridId, sms) => {
