@@ -6,7 +6,7 @@
  * when the committed file differs from what this builds.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTIONS, ROLES } from '#domain/incident.js';
 import { ActionBody, ListQuery, ReportBody, StatsQuery } from './schemas.js';
 import {

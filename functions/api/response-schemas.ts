@@ -4,7 +4,7 @@
  * documentation cannot describe JSON the API does not send. Strict objects: a field the API starts
  * sending without documenting it fails those tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTIONS, ALL_LEVELS, EVENT_TYPES, STATUSES } from '#domain/incident.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/);

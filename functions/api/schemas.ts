@@ -3,7 +3,7 @@
  * text field is built with `text()` (functions/commons/text.ts); every value that reaches DynamoDB is bounded
  * so that no accepted request can fail there (key sizes, number range, dates the API can write back).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_PATTERN, WORKING_DURATION_PATTERN } from '#config/duration.js';
 import { ACTIONS, ALL_LEVELS, STATUSES } from '#domain/incident.js';
 import { NOTE_REQUIRED } from '#domain/lifecycle.js';

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SECRETS_FILE_ENV = 'GRIDFLOW_SECRETS_FILE';
 const CACHE_MS = 5 * 60_000;

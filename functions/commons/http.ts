@@ -5,7 +5,7 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { GridflowError, isGridflowError, notFound, unauthorized, validationFailed, type FieldError } from '#domain/errors.js';
 import { ROLES, type Caller, type Role } from '#domain/incident.js';
 import { logger } from './logger.js';

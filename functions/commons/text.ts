@@ -11,7 +11,7 @@
  * Out: whatever is stored (data written before these rules, a county file) is made safe rather than
  * refused: lone surrogates become U+FFFD and control characters a space.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** C0 and C1 controls, DEL, the Unicode line and paragraph separators, bidi embeddings, overrides and isolates. */
 const SINGLE_LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;

@@ -3,7 +3,7 @@
  * or of the verification window, which is a duration string (calendar time), `{ "working": "PT4H" }` or
  * `{ "workingDays": N }`. Wired into county-schema.ts; every problem is reported with its JSON path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DeadlineSpec } from '#domain/incident.js';
 import { clockMinutes, epochDay, isMonthDay } from '#domain/working-time.js';
 import { parseDuration, parseWorkingDuration, MAX_WORKING_DAYS } from './duration.js';

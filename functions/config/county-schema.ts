@@ -2,7 +2,7 @@
  * The county file of contract §2, validated with zod. Cross-field rules (unique ids, a deadline for
  * every ladder level) are refinements so that every problem is reported with its JSON path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALL_LEVELS, type Level } from '#domain/incident.js';
 import { CalendarSchema, calendarProblems, DeadlineSpecSchema } from './calendar-schema.js';
 import { LOCALES, LocalizedNameSchema } from './names.js';

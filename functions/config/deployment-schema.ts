@@ -9,7 +9,7 @@
  * leader, town supervisor and city supervisor) has a channel that works there. The county schema runs it on
  * every load with the file's region; the CDK app runs it again with the region the county is deployed to.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFICATION_EVENTS } from '#domain/notifications.js';
 
 const id = z.string().regex(/^[a-z0-9-]+$/, 'ids are lowercase letters, digits and hyphens');

@@ -3,7 +3,7 @@
  * plain string (the same in every language) or as `{ "zh-CN": "...", "en": "..." }`. Reading a name lives in
  * local-name.ts (no zod, so the console can bundle it); the schema that validates one lives here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export { LOCALES, localName, pickLocale, type Locale, type LocalizedName } from './local-name.js';
 

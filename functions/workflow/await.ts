@@ -4,7 +4,7 @@
  * charge of it, the token would miss that change: answer it at once so the workflow looks again (and a stray
  * execution ends at its next sync).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { asTaskError } from '#commons/transient.js';

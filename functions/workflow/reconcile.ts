@@ -21,7 +21,7 @@
  * `npm run -s stuck -- list|retry [id...]`.
  */
 import { DescribeExecutionCommand, type ExecutionStatus } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Incident, StuckMark } from '#domain/incident.js';
 import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';

@@ -13,7 +13,7 @@
  *  - failures: a passing one (a dependency timed out or was throttled) is a `TransientError` the state
  *    machine retries with backoff; a healthy run ends the incident's streak of failed executions.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { advance, stageOf, waitSecondsAt } from '#domain/advance.js';
 import { calendarOf } from '#domain/deadlines.js';
 import { ALL_LEVELS, type Incident } from '#domain/incident.js';
