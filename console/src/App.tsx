@@ -5,7 +5,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { createApi } from './api/client';
 import { AppContext, useApp, type AppContextValue, type SignInNotice } from './app-context';
-import { clearSession, decodeToken, storedSession, storeSession, type Session } from './auth/session';
+import { canReport, canSeeDashboard, clearSession, decodeToken, storedSession, storeSession, type Role, type Session } from './auth/session';
 import { Loading, Shell } from './components/Shell';
 import type { ConsoleConfig } from './config';
 import { initialLocale, rememberLocale } from './i18n/locale';
@@ -93,8 +93,8 @@ export function App({ config, fragmentToken }: { config: ConsoleConfig; fragment
             <Route element={<RequireSession />}>
               <Route path="/" element={<QueuePage />} />
               <Route path="/incidents/:id" element={<Lazy><IncidentPage /></Lazy>} />
-              <Route path="/report" element={<Lazy><ReportPage /></Lazy>} />
-              <Route path="/dashboard" element={<Lazy><DashboardPage /></Lazy>} />
+              <Route path="/report" element={<ForRoles allowed={canReport}><Lazy><ReportPage /></Lazy></ForRoles>} />
+              <Route path="/dashboard" element={<ForRoles allowed={canSeeDashboard}><Lazy><DashboardPage /></Lazy></ForRoles>} />
               <Route path="*" element={<Lazy><NotFoundPage /></Lazy>} />
             </Route>
           </Routes>
@@ -106,6 +106,12 @@ export function App({ config, fragmentToken }: { config: ConsoleConfig; fragment
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
+
+/** A page only some roles have (contract §9, §10): anyone else typing its address lands on their queue, not on an API error. */
+function ForRoles({ allowed, children }: { allowed: (role: Role) => boolean; children: ReactNode }) {
+  const { session } = useApp();
+  return session && allowed(session.claims.role) ? children : <Navigate to="/" replace />;
 }
 
 /** Pages behind the sign-in; a deep link (a notification's) comes back after signing in. */

@@ -296,9 +296,16 @@ describe.each([
     await page.goto(`${w.consoleUrl}/dashboard`);
     await page.locator('[data-chart="categories"] svg').waitFor();
     await check('dashboard');
-    // The report form is for residents and grid leaders.
+    // The report form is for residents and grid leaders: a county supervisor typing its address gets the queue.
+    await page.goto(`${w.consoleUrl}/report`);
+    await page.waitForURL(/\/console\/?$/);
     await page.getByRole('button', { name: /^(Sign out|退出登录)$/ }).click();
     await signIn(page, w.consoleUrl, /^李强/, { lang });
+    // ...and the dashboard is not theirs: no link to it, and its address leads back to the queue.
+    await page.locator('[data-incident-id]').first().waitFor();
+    expect(await page.getByRole('link', { name: /^(Dashboard|统计看板)$/ }).count()).toBe(0);
+    await page.goto(`${w.consoleUrl}/dashboard`);
+    await page.waitForURL(/\/console\/?$/);
     await page.goto(`${w.consoleUrl}/report`);
     await page.getByRole('button', { name: lang === 'en' ? 'Report' : '上报', exact: true }).waitFor();
     await check('report');
