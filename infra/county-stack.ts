@@ -191,6 +191,8 @@ export class CountyStack extends Stack {
     report.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     report.allowStates(['states:StartExecution'], stateMachine);
     getIncident.grantTable(this.table, ['GetItem']);
+    // /health reads one key to know the table answers (contract §10: 503 when it cannot).
+    health.grantTable(this.table, ['GetItem']);
     listIncidents.grantIndexQuery(this.table, Object.keys(INDEXES) as IndexName[]);
     // The indexes hold keys and filter attributes: a page's incidents are read from the table in one batch.
     listIncidents.grantTable(this.table, ['BatchGetItem']);

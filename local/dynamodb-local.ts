@@ -21,13 +21,19 @@ export interface DynamoDbLocalOptions {
   sharedDb?: boolean;
   /** How long to wait for the first answered ListTables (default 30 s). */
   startTimeoutMs?: number;
+  /** Without Java, fall back to dynalite when that package is installed. @default true */
+  allowDynalite?: boolean;
 }
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
-  /** Process id of the Java process (the current process for the dynalite fallback). */
+  /** Process id of the watchdog shell that runs Java (the current process for the dynalite fallback). */
   pid: number;
+  /** Resolves when the engine's process has ended, stopped or not (never for the dynalite fallback). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL to the engine, as a crash would (the supervisor's remedy for a stalled engine). */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -36,10 +42,13 @@ const STDIO_TAIL_CHARS = 8_000;
 /** Emitted by the jar's option parser; older jars (before 1.24) do not know -disableTelemetry. */
 const UNKNOWN_TELEMETRY_FLAG = /Unrecognized option: -disableTelemetry/;
 /**
- * `$0 "$@"` is java and its arguments; EOF on stdin (the parent is gone) stops it. Either way the shell
- * exits only once Java has, so stop() resolving means the database files are free for the next start.
+ * `$0 "$@"` is java and its arguments; EOF on stdin (the parent is gone) stops it. The shell waits for Java, so
+ * it exits when Java does, whether stopped or dead by itself (the supervisor then sees the exit), and only once
+ * Java has: stop() resolving means the database files are free for the next start.
  */
-const WATCHDOG = '"$0" "$@" & java=$!; trap \'kill $java 2>/dev/null; wait $java; exit 0\' TERM INT; cat >/dev/null; kill $java 2>/dev/null; wait $java';
+// A background job's stdin is /dev/null in a non-interactive shell: the watching cat reads ours through fd 3.
+const WATCHDOG = '"$0" "$@" & java=$!; trap \'kill $java 2>/dev/null; wait $java; exit 0\' TERM INT; '
+  + 'exec 3<&0; (cat <&3 >/dev/null; kill $java 2>/dev/null) & wait $java';
 
 /** The watchdog, Java and cat share a process group (detached spawn): signal all of them. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -57,7 +66,7 @@ const require = createRequire(import.meta.url);
 
 export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const java = findJava();
-  if (!java) return startDynalite(opts);
+  if (!java) return startDynalite(opts, opts.allowDynalite ?? true);
   const emulatorDir = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   const jar = join(emulatorDir, 'DynamoDBLocal.jar');
   if (!existsSync(jar)) throw new Error(`DynamoDB Local is missing: ${jar} does not exist (run npm install)`);
@@ -125,10 +134,14 @@ async function launch(java: string, args: string[], cwd: string, port: number, t
 
   let spawnError: Error | undefined;
   // A process that could not be spawned emits 'error' and never 'exit'.
-  const exited = new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.once('error', (e) => { spawnError = e; done(); });
-  }).then(() => release(child));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('exit', (code, signal) => done({ code, signal }));
+    child.once('error', (e) => { spawnError = e; done({ code: null, signal: null }); });
+  }).then((how) => {
+    release(child);
+    child.stdin?.end(); // the watchdog's background cat ends with its stdin
+    return how;
+  });
 
   const stop = async () => {
     if (isRunning(child)) {
@@ -170,7 +183,7 @@ async function launch(java: string, args: string[], cwd: string, port: number, t
   } finally {
     probe.destroy();
   }
-  return { endpoint, port, pid: child.pid ?? -1, stop };
+  return { endpoint, port, pid: child.pid ?? -1, exited, kill: () => signalGroup(child, 'SIGKILL'), stop };
 }
 
 function launchFailure(child: ChildProcess, output: string, spawnError: Error | undefined): LaunchError | undefined {
@@ -264,9 +277,10 @@ async function isPortFree(port: number): Promise<boolean> {
 /** Minimal view of dynalite's CommonJS API (it ships no types). */
 type Dynalite = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 
-async function startDynalite(opts: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+async function startDynalite(opts: DynamoDbLocalOptions, allowed: boolean): Promise<DynamoDbLocal> {
   let dynalite: Dynalite;
   try {
+    if (!allowed) throw new Error('dynalite not allowed');
     dynalite = require('dynalite') as Dynalite;
   } catch {
     throw new Error(
@@ -283,6 +297,110 @@ async function startDynalite(opts: DynamoDbLocalOptions): Promise<DynamoDbLocal>
     endpoint: `http://127.0.0.1:${port}`,
     port,
     pid: process.pid,
+    exited: new Promise(() => undefined),
+    kill: () => server.close(),
     stop: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Supervision: the local county notices a dead or stalled engine and starts it again.
+
+export interface SupervisionOptions {
+  /** How often the engine is asked whether it answers (ListTables). @default 5000 */
+  probeEveryMs?: number;
+  /** How long a probe may take. @default 5000 */
+  probeTimeoutMs?: number;
+  /** Unanswered probes in a row after which a live but stalled engine is killed and started again. @default 3 */
+  stalledAfter?: number;
+  /** Failed restarts in a row after which supervision gives up (onGiveUp). @default 3 */
+  maxRestartAttempts?: number;
+  /** Told of each restart and why. */
+  onRestart?: (reason: string) => void;
+  /** The engine cannot be brought back: the caller decides (the local runtime exits non-zero). */
+  onGiveUp?: (error: Error) => void;
+}
+
+export interface SupervisedDynamoDbLocal extends Omit<DynamoDbLocal, 'exited'> {
+  /** Restarts so far. */
+  restarts(): number;
+}
+
+/**
+ * DynamoDB Local that comes back: started again on the same port and data dir (so every client's endpoint stays
+ * right and the data is kept) when its process dies, or when it stops answering while alive (it is killed
+ * first). The data survives only with a data dir; in memory a restart starts empty.
+ */
+export async function superviseDynamoDbLocal(opts: DynamoDbLocalOptions, sup: SupervisionOptions = {}): Promise<SupervisedDynamoDbLocal> {
+  let current = await startDynamoDbLocal(opts);
+  const port = current.port;
+  let stopping = false;
+  let restarting = false;
+  let restarts = 0;
+  let misses = 0;
+  const probe = new DynamoDBClient({
+    endpoint: current.endpoint, region: 'local', maxAttempts: 1,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+  const restart = async (reason: string) => {
+    if (stopping || restarting) return;
+    restarting = true;
+    sup.onRestart?.(reason);
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= (sup.maxRestartAttempts ?? 3) && !stopping; attempt++) {
+      try {
+        // The old process may hold the port for a moment after it died.
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+        current = await startDynamoDbLocal({ ...opts, port });
+        restarts++;
+        misses = 0;
+        watch(current);
+        restarting = false;
+        return;
+      } catch (e) {
+        lastError = e as Error;
+      }
+    }
+    restarting = false;
+    if (!stopping) sup.onGiveUp?.(new Error(`DynamoDB Local ${reason} and could not be started again on port ${port}: ${lastError?.message ?? 'stopped'}`));
+  };
+
+  const watch = (db: DynamoDbLocal) => {
+    void db.exited.then((how) => {
+      if (!stopping && db === current) void restart(`exited by itself (code ${how.code}, signal ${how.signal})`);
+    });
+  };
+  watch(current);
+
+  const timer = setInterval(() => {
+    if (stopping || restarting) return;
+    probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(sup.probeTimeoutMs ?? 5_000) }).then(
+      () => { misses = 0; },
+      () => {
+        misses++;
+        // Killed, it exits, and the exit restarts it.
+        if (misses >= (sup.stalledAfter ?? 3) && !restarting) {
+          misses = 0;
+          sup.onRestart?.(`stopped answering (${sup.stalledAfter ?? 3} probes unanswered); killing it`);
+          current.kill();
+        }
+      },
+    );
+  }, sup.probeEveryMs ?? 5_000);
+  timer.unref();
+
+  return {
+    endpoint: current.endpoint,
+    port,
+    get pid() { return current.pid; },
+    kill: () => current.kill(),
+    restarts: () => restarts,
+    stop: async () => {
+      stopping = true;
+      clearInterval(timer);
+      probe.destroy();
+      await current.stop();
+    },
   };
 }

@@ -11,7 +11,8 @@
  *   404 or 405 (with Allow) as problem+json.
  * - a handler that throws or returns garbage: API Gateway answers 500 `{"message":"Internal Server Error"}`;
  *   here 500 problem+json (and a log line, as CloudWatch would have the Lambda's error).
- * - the 30 s integration timeout is not enforced; `getRemainingTimeInMillis` still counts it down.
+ * - the 30 s integration timeout is not enforced; `getRemainingTimeInMillis` counts down the function's own
+ *   timeout (at most 30 s), so middy's early timeout answers as it would in Lambda.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,6 +36,8 @@ export interface RouteDef {
   handler: (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
   /** Lambda function name shown in the context; default derived from the route key. */
   functionName?: string;
+  /** The function's timeout: what `getRemainingTimeInMillis` counts down from (capped by API Gateway's 30 s). @default 30000 */
+  timeoutMs?: number;
 }
 
 /** Structurally satisfied by a powertools Logger. */
@@ -244,7 +247,7 @@ function claimsForEvent(token: string, caller: Caller): Record<string, string> {
   return { ...claims, sub: caller.sub, name: caller.name, role: caller.role, scope: caller.scope };
 }
 
-function lambdaContext(functionName: string, requestId: string, startedAt: number): Context {
+function lambdaContext(functionName: string, requestId: string, startedAt: number, timeoutMs: number): Context {
   const unsupported = () => {
     throw new Error('callback-style Lambda context methods are not supported; return a promise');
   };
@@ -257,7 +260,7 @@ function lambdaContext(functionName: string, requestId: string, startedAt: numbe
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, startedAt + INTEGRATION_TIMEOUT_MS - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, startedAt + Math.min(timeoutMs, INTEGRATION_TIMEOUT_MS) - Date.now()),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,
@@ -451,7 +454,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const functionName = route.functionName ?? defaultFunctionName(routeKey);
     let result: HttpResult;
     try {
-      result = toHttpResult(await route.handler(event, lambdaContext(functionName, requestId, startedAt)));
+      result = toHttpResult(await route.handler(event, lambdaContext(functionName, requestId, startedAt, route.timeoutMs ?? INTEGRATION_TIMEOUT_MS)));
     } catch (e) {
       logger.error(e instanceof BadLambdaResponse ? 'handler returned an invalid response' : 'handler failed', {
         requestId, routeKey, functionName, error: describeError(e),

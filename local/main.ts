@@ -61,13 +61,20 @@ async function main(): Promise<void> {
   }
   const { startLocalCounty } = await import('./runtime.js');
   const started = Date.now();
+  let running = false;
   const county = await startLocalCounty({
     dataDir,
     port,
     ...(values.config ? { configFile: resolve(cwd, values.config) } : { countyId: values.county ?? 'shouyang' }),
     ...(clock ? { clock } : {}),
+    onFatal: (error) => {
+      process.stderr.write(`gridflow: ${error.message}; stopping\n`);
+      // Before start-up completed there is nothing to stop yet.
+      void (running ? county.stop() : Promise.resolve()).finally(() => process.exit(1));
+    },
   });
 
+  running = true;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -78,8 +85,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const health = await fetch(`${county.url}/health`);
-  if (!health.ok) throw new Error(`/health answered ${health.status}`);
+  // /health asks the database: a machine under load may need a moment more than the start-up took.
+  let health = await fetch(`${county.url}/health`);
+  for (let attempt = 1; !health.ok && attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    health = await fetch(`${county.url}/health`);
+  }
+  if (!health.ok) throw new Error(`/health answered ${health.status}: ${await health.text()}`);
   const countyName = localName(county.county.name, county.county.locale);
   const missing = yearsWithoutCalendarData(county.county, now());
   if (missing.length > 0) {

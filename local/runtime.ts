@@ -7,8 +7,9 @@
  */
 import './polyfills.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { loadCounty, loadCountyFile } from '#config/county-loader.js';
@@ -21,7 +22,9 @@ import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
 import { synthCountyTemplate } from '#infra/synth-county.js';
 import { startAwsEndpoints, type AwsEndpoints, type PublishRequest } from './aws-endpoints.js';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal, superviseDynamoDbLocal } from './dynamodb-local.js';
+import { checkAgainstTable } from './config-check.js';
+import { assertWritableDir } from './data-dir.js';
 import { startGateway, type RunningGateway } from './http-gateway.js';
 import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, renderDefinition } from './stepfunctions/definition.js';
@@ -48,6 +51,11 @@ export interface LocalCountyOptions {
    * handlers, the workflow's waits and the runtime read it. Tokens keep real time. @default the real clock
    */
   clock?: Date;
+  /**
+   * DynamoDB Local died or stalled and could not be started again. `npm start` exits non-zero with the message.
+   * @default the error is logged
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface LocalCounty {
@@ -105,7 +113,9 @@ function localConsoleOrigin(host: string | undefined, port: number): string | un
 
 export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalCounty> {
   const county = opts.configFile ? loadCountyFile(opts.configFile) : loadCounty(opts.countyId ?? 'shouyang');
-  mkdirSync(opts.dataDir, { recursive: true });
+  // Everything lives in the data dir: say so at once if it cannot be written (DynamoDB Local would only time out).
+  assertWritableDir(opts.dataDir);
+  if (!opts.inMemory) assertWritableDir(join(opts.dataDir, 'dynamodb'));
   const stoppers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch(() => undefined);
@@ -117,10 +127,19 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       stoppers.push(async () => resetClock());
     }
     // 1. The database, with its files in the data dir so data survives a restart.
-    const ddb: DynamoDbLocal = await startDynamoDbLocal(opts.inMemory ? { inMemory: true } : { dataDir: join(opts.dataDir, 'dynamodb') });
+    // On disk it is supervised: a dead or stalled engine is started again on the same port and files.
+    const runtimeLog = new Logger({ serviceName: 'gridflow-local' });
+    const ddb = opts.inMemory ? await startDynamoDbLocal({ inMemory: true }) : await superviseDynamoDbLocal({ dataDir: join(opts.dataDir, 'dynamodb') }, {
+      onRestart: (reason) => runtimeLog.warn(`DynamoDB Local ${reason}; starting it again`),
+      onGiveUp: opts.onFatal ?? ((error) => runtimeLog.error('DynamoDB Local is gone', { error })),
+    });
     stoppers.push(() => ddb.stop());
     const tableName = `gridflow-${county.id}`;
-    await ensureTable(new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
+    const admin = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await ensureTable(admin, tableName);
+    // A county file that removes a grid or category with open incidents is refused, listing them (contract §2).
+    await checkAgainstTable(county, admin, tableName, opts.configFile ?? `counties/${county.id}.json`);
+    admin.destroy();
 
     // 2. The state machine CDK synthesizes for this county's stack (bundling skipped: code runs in-process).
     // Without the webhooks: here the notification sink posts them, and a local one may be plain http://
@@ -152,6 +171,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     stoppers.push(() => sink.close());
     const published: PublishRequest[] = [];
     const functionEntries = new Map(Object.values(functions).map((f) => [f.logicalId, f.entry]));
+    const timeoutOf = new Map(Object.values(functions).map((f) => [f.entry, f.timeoutSeconds]));
     const endpoints: AwsEndpoints = await startAwsEndpoints({
       stepFunctions,
       invoke: (name, event) => {
@@ -194,7 +214,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     const gateway: RunningGateway = await startGateway({
       port: opts.port,
       ...(opts.host ? { host: opts.host } : {}),
-      routes: ROUTES.map((r) => ({ method: r.method, path: r.path, auth: r.auth, handler: r.handler })),
+      routes: ROUTES.map((r) => ({ method: r.method, path: r.path, auth: r.auth, handler: r.handler, timeoutMs: (timeoutOf.get(r.entry) ?? 30) * 1000 })),
       verify: await createLocalVerifier(opts.dataDir),
       intercept: createConsoleServer({ county, dataDir: opts.dataDir }),
       renderProblem: (error) => {

@@ -11,19 +11,25 @@ import { httpHandler, incidentIdOf, json } from '#commons/http.js';
 import { idempotent } from '#commons/idempotency.js';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
+import { assertRoomAfterChange } from '#storage/item-size.js';
 import { wakeWorkflow } from '#commons/workflow.js';
 import { ActionBody } from './schemas.js';
 
 export const handler = httpHandler({ body: ActionBody }, async (event) =>
-  idempotent(event, async () => {
+  idempotent(event, async (commit) => {
     const id = incidentIdOf(event);
     const current = await incidents().get(id);
     if (!current) throw notFound();
     const { county, jurisdiction } = currentCounty();
-    const { incident: next } = applyAction(current, event.caller, event.parsed.body, now(), { ...jurisdiction, county });
+    const at = now();
+    const { incident: next } = applyAction(current, event.caller, event.parsed.body, at, { ...jurisdiction, county });
+    // Refused before the write, not by DynamoDB's 400 KB limit (a 409 the contract names, never a 500).
+    assertRoomAfterChange(next);
+    // The view shows no workflow bookkeeping: what the write stores is what the caller is answered.
+    const response = json(200, toIncidentView(next, event.caller, at, jurisdiction));
     // Conditional on the version we read: a concurrent change makes this a 409, never an overwrite.
-    const stored = await incidents().save(next, current);
+    const stored = await incidents().save(next, current, { also: commit(response) });
     logger.info('incident action', { incidentId: id, action: event.parsed.body.action, role: event.caller.role, version: stored.version });
     await wakeWorkflow(id, stored.workflow.taskToken, event.parsed.body.action);
-    return json(200, toIncidentView(stored, event.caller, now(), jurisdiction));
+    return response;
   }));

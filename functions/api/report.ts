@@ -12,14 +12,17 @@ import { executionName, startWorkflow } from '#commons/workflow.js';
 import { ReportBody } from './schemas.js';
 
 export const handler = httpHandler({ body: ReportBody }, async (event) =>
-  idempotent(event, async () => {
+  idempotent(event, async (commit) => {
     const { county, jurisdiction } = currentCounty();
     const id = randomUUID();
     const at = now();
     const incident = reportIncident(event.parsed.body, event.caller, county, at, id);
+    // Recorded before the execution starts: if StartExecution fails or never happens, the reconciler starts
+    // exactly this name (functions/workflow/reconcile.ts).
     incident.workflow.executionName = executionName(id, 1);
-    await incidents().create(incident);
+    const response = json(201, toIncidentView(incident, event.caller, at, jurisdiction), { location: `/incidents/${id}` });
+    await incidents().create(incident, commit(response));
     logger.info('incident reported', { incidentId: id, gridId: incident.gridId, category: incident.category, status: incident.status });
     await startWorkflow(id, incident.workflow.executionName);
-    return json(201, toIncidentView(incident, event.caller, at, jurisdiction), { location: `/incidents/${id}` });
+    return response;
   }));

@@ -3,7 +3,7 @@
  * the first response again. begin() claims the key with a conditional write, so two concurrent
  * requests with the same key cannot both go on to create an incident.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from './table-design.js';
 import { now as clockNow } from '../commons/clock.js';
@@ -11,10 +11,12 @@ import { now as clockNow } from '../commons/clock.js';
 /** How long a completed response is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /**
- * How long an in-progress marker blocks its key. Far beyond any API request's duration, so a live
- * request is never overtaken, yet a request that died without abandon() does not block its key for a day.
+ * How long an in-progress marker blocks its key: beyond any API request's duration (an API function runs at
+ * most 10 s), yet short, because a request that timed out against a stalled table may not have been able to
+ * release it. A request overtaken after its lease can no longer store anything: its write is conditional on
+ * its own attempt (completionItem).
  */
-export const IN_PROGRESS_LEASE_SECONDS = 300;
+export const IN_PROGRESS_LEASE_SECONDS = 60;
 /** URI-encoded keys are ASCII: characters are bytes. Well under DynamoDB's 2,048-byte partition key. */
 const MAX_READABLE_KEY_BYTES = 1024;
 
@@ -26,10 +28,10 @@ export interface StoredResponse {
 }
 
 export type BeginResult =
-  | { kind: 'new' }
+  | { kind: 'new'; attempt: string }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
-  | { kind: 'in-progress' };
+  | { kind: 'in-progress'; retryAfterSeconds: number };
 
 /** sha256 of what makes two requests "the same": method, path and body. */
 export function hashRequest(method: string, path: string, body: string): string {
@@ -38,6 +40,7 @@ export function hashRequest(method: string, path: string, body: string): string 
 
 interface IdempotencyRecord {
   requestHash?: string;
+  attempt?: string;
   state?: 'in-progress' | 'complete';
   response?: StoredResponse;
   expiresAt?: number;
@@ -63,6 +66,7 @@ export class IdempotencyStore {
 
   async begin(sub: string, key: string, requestHash: string, now: Date = clockNow()): Promise<BeginResult> {
     const nowSeconds = epochSeconds(now);
+    const mine = randomUUID();
     // A record may vanish (abandon, expiry) between the failed claim and the read: claim again.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -71,6 +75,7 @@ export class IdempotencyStore {
           Item: {
             ...IdempotencyStore.key(sub, key),
             requestHash,
+            attempt: mine,
             state: 'in-progress',
             createdAt: now.toISOString(),
             [TABLE_TTL_ATTRIBUTE]: nowSeconds + IN_PROGRESS_LEASE_SECONDS,
@@ -80,7 +85,7 @@ export class IdempotencyStore {
           ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#expiresAt': TABLE_TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':now': nowSeconds },
         }));
-        return { kind: 'new' };
+        return { kind: 'new', attempt: mine };
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
       }
@@ -89,9 +94,31 @@ export class IdempotencyStore {
       if (!record || (record.expiresAt ?? 0) < nowSeconds) continue;
       if (record.requestHash !== requestHash) return { kind: 'mismatch' };
       if (record.state === 'complete' && record.response) return { kind: 'replay', response: record.response };
-      return { kind: 'in-progress' };
+      return { kind: 'in-progress', retryAfterSeconds: Math.max(1, (record.expiresAt ?? nowSeconds) - nowSeconds) };
     }
-    return { kind: 'in-progress' };
+    return { kind: 'in-progress', retryAfterSeconds: 1 };
+  }
+
+  /**
+   * The write that completes attempt `attempt` with `response`, to go into the same transaction as the change
+   * the request makes: the response is stored if and only if the change is, whatever happens to the request
+   * afterwards (a timeout, a lost answer). A retry then replays it instead of applying the request again. It
+   * fails the transaction when the attempt no longer holds the key (its lease ran out and a retry took over).
+   */
+  completionItem(sub: string, key: string, attempt: string, response: StoredResponse, now: Date = clockNow()) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: IdempotencyStore.key(sub, key),
+        UpdateExpression: 'SET #state = :complete, #response = :response, #expiresAt = :expiresAt',
+        ConditionExpression: '#attempt = :attempt AND #state = :inProgress',
+        ExpressionAttributeNames: { '#state': 'state', '#response': 'response', '#expiresAt': TABLE_TTL_ATTRIBUTE, '#attempt': 'attempt' },
+        ExpressionAttributeValues: {
+          ':complete': 'complete', ':response': response, ':expiresAt': epochSeconds(now) + IDEMPOTENCY_TTL_SECONDS,
+          ':attempt': attempt, ':inProgress': 'in-progress',
+        },
+      },
+    };
   }
 
   /**
@@ -115,15 +142,18 @@ export class IdempotencyStore {
     }
   }
 
-  /** The request failed: release the key so a retry can succeed. A completed record is never deleted. */
-  async abandon(sub: string, key: string): Promise<void> {
+  /**
+   * The request failed: release the key so a retry can succeed. A completed record is never deleted, nor the
+   * marker of another attempt that took over.
+   */
+  async abandon(sub: string, key: string, attempt?: string): Promise<void> {
     try {
       await this.doc.send(new DeleteCommand({
         TableName: this.tableName,
         Key: IdempotencyStore.key(sub, key),
-        ConditionExpression: '#state = :inProgress',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':inProgress': 'in-progress' },
+        ConditionExpression: `#state = :inProgress${attempt === undefined ? '' : ' AND #attempt = :attempt'}`,
+        ExpressionAttributeNames: { '#state': 'state', ...(attempt === undefined ? {} : { '#attempt': 'attempt' }) },
+        ExpressionAttributeValues: { ':inProgress': 'in-progress', ...(attempt === undefined ? {} : { ':attempt': attempt }) },
       }));
     } catch (e) {
       if (!isConditionFailure(e)) throw e;

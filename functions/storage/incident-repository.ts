@@ -56,7 +56,7 @@ const SPARSE_ATTRIBUTES = KEY_ATTRIBUTES.filter((a) => a !== TABLE_PARTITION_KEY
 const isConditionFailure = (e: unknown): boolean =>
   e instanceof Error && e.name === 'ConditionalCheckFailedException';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Two writers touching the same item at once (two transactions on a busy counter, or a bookkeeping
@@ -110,15 +110,23 @@ export class IncidentRepository {
     return { incident: fromItem(item, bookkeeping), bookkeeping };
   }
 
-  /** Stores a new incident: one PutItem (its first workflow stage counts it in the stats). */
-  async create(incident: Incident): Promise<void> {
+  /**
+   * Stores a new incident: one PutItem (its first workflow stage counts it in the stats). `also` joins it in one
+   * transaction (an Idempotency-Key's recorded response: recorded if and only if the incident is).
+   */
+  async create(incident: Incident, also: readonly TransactItem[] = []): Promise<void> {
+    const put = {
+      TableName: this.tableName,
+      Item: toItem(incident),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
+    };
+    if (also.length > 0) {
+      if (!(await this.transact([{ Put: put }, ...also]))) throw conflict(`Incident ${incident.id} already exists.`);
+      return;
+    }
     try {
-      await this.doc.send(new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(incident),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY },
-      }));
+      await this.doc.send(new PutCommand(put));
     } catch (e) {
       if (isConditionFailure(e)) throw conflict(`Incident ${incident.id} already exists.`);
       throw e;
@@ -137,15 +145,28 @@ export class IncidentRepository {
    * workflow and the reconciler own (the run in charge, failed runs, the stuck mark), which a stale copy must not
    * set back, and REMOVEs the sparse index attributes the incident no longer has.
    */
-  async save(next: Incident, prev: Incident, opts: { readToken?: boolean } = {}): Promise<Incident> {
+  async save(next: Incident, prev: Incident, opts: { readToken?: boolean; also?: readonly TransactItem[] } = {}): Promise<Incident> {
+    const stale = () => conflict(`Incident ${next.id} changed since version ${prev.version}; reload it and try again.`);
+    const update = this.incidentUpdate(next, prev.version);
+    if (opts.also?.length) {
+      // A transaction returns no item: read it back (consistently), token included.
+      if (!(await this.transact([{ Update: update }, ...opts.also]))) {
+        if (await this.get(next.id)) throw stale();
+        throw notFound(`Incident ${next.id} does not exist.`);
+      }
+      const stored = await this.load(next.id);
+      if (!stored) throw notFound(`Incident ${next.id} does not exist.`);
+      // Changed again meanwhile (rare): what we wrote, with the workflow's own fields as stored now.
+      return stored.incident.version === next.version ? stored.incident : { ...next, workflow: { ...next.workflow, ...stored.incident.workflow } };
+    }
     try {
-      const out = await retryingConflicts(() => this.doc.send(new UpdateCommand({ ...this.incidentUpdate(next, prev.version), ReturnValues: 'ALL_NEW' })));
+      const out = await retryingConflicts(() => this.doc.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' })));
       if (!out.Attributes) throw new Error(`UpdateItem on incident ${next.id} returned no attributes`);
       return fromItem(out.Attributes, opts.readToken === false ? bookkeepingFrom(prev) : await this.bookkeeping(next.id));
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
       if (!(e as { Item?: unknown }).Item) throw notFound(`Incident ${next.id} does not exist.`);
-      throw conflict(`Incident ${next.id} changed since version ${prev.version}; reload it and try again.`);
+      throw stale();
     }
   }
 
@@ -342,6 +363,8 @@ export class IncidentRepository {
         if (!(e instanceof Error && e.name === 'TransactionCanceledException')) throw e;
         const reasons = (e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+        // An item written along (`also`: an Idempotency-Key's record) no longer holds: nothing was written.
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) throw conflict('Another request with this Idempotency-Key took over; retry it.', e);
         if (!reasons.some((r) => r.Code !== undefined && RETRIED_REASONS.has(r.Code))) throw e;
         if (attempt >= CONFLICT_ATTEMPTS) throw e;
         await backoff(attempt);

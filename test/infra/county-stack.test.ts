@@ -150,7 +150,7 @@ describe('functions', () => {
       listIncidents: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'ssm:GetParameter', 'ssm:PutParameter'],
       act: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess'],
       stats: ['dynamodb:GetItem', 'dynamodb:Query'],
-      health: [],
+      health: ['dynamodb:GetItem'],
       sync: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sns:Publish'],
       await: ['dynamodb:UpdateItem', 'states:SendTaskSuccess'],
       // Its failed invocations go to the failure queue (Lambda's DLQ is sent with the function's role).

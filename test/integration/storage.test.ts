@@ -13,7 +13,7 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTa
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GridflowError } from '#domain/errors.js';
 import type { Incident } from '#domain/incident.js';
-import { startDynamoDbLocal } from '#local/dynamodb-local.js';
+import { startDynamoDbLocal, superviseDynamoDbLocal } from '#local/dynamodb-local.js';
 import { ensureTable } from '#storage/create-table.js';
 import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
 import { hashRequest, IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from '#storage/idempotency.js';
@@ -24,6 +24,8 @@ import { StatsRepository } from '#storage/stats-repository.js';
 import { translateConfig } from '#storage/dynamodb.js';
 import { INDEXES } from '#storage/table-design.js';
 import { isProcessAlive, setLocalAwsEnv, startTestDynamoDb, testIncident, type TestDynamoDb } from '../helpers/dynamodb.js';
+import { until } from '../helpers/county-client.js';
+import { javaProcessesOf } from '../helpers/spawned-county.js';
 
 let db: TestDynamoDb | undefined;
 let repo: IncidentRepository;
@@ -445,15 +447,16 @@ describe('IdempotencyStore', () => {
 
   it('goes new -> in-progress -> replay, and refuses another body with the same key', async () => {
     const key = uid();
-    expect(await idem.begin('sub-1', key, hash, now)).toEqual({ kind: 'new' });
-    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'in-progress' });
+    expect(await idem.begin('sub-1', key, hash, now)).toEqual({ kind: 'new', attempt: expect.any(String) });
+    // Retry after: the rest of the lease.
+    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'in-progress', retryAfterSeconds: IN_PROGRESS_LEASE_SECONDS - 1 });
     expect(await idem.begin('sub-1', key, otherHash, at(1))).toEqual({ kind: 'mismatch' });
 
     expect(await idem.complete('sub-1', key, response, at(2))).toBe(true);
     expect(await idem.begin('sub-1', key, hash, at(3))).toEqual({ kind: 'replay', response });
     expect(await idem.begin('sub-1', key, otherHash, at(3))).toEqual({ kind: 'mismatch' });
     // Keys belong to their caller.
-    expect(await idem.begin('sub-2', key, otherHash, at(3))).toEqual({ kind: 'new' });
+    expect(await idem.begin('sub-2', key, otherHash, at(3))).toMatchObject({ kind: 'new' });
     // A completed record is never abandoned.
     await idem.abandon('sub-1', key);
     expect(await idem.begin('sub-1', key, hash, at(4))).toEqual({ kind: 'replay', response });
@@ -464,16 +467,41 @@ describe('IdempotencyStore', () => {
     await idem.begin('sub-1', key, hash, now);
     await idem.complete('sub-1', key, response, now);
     expect(await idem.begin('sub-1', key, otherHash, at(24 * 3600 - 1))).toEqual({ kind: 'mismatch' });
-    expect(await idem.begin('sub-1', key, otherHash, at(24 * 3600 + 1))).toEqual({ kind: 'new' });
+    expect(await idem.begin('sub-1', key, otherHash, at(24 * 3600 + 1))).toMatchObject({ kind: 'new' });
   });
 
   it('releases an in-progress key on abandon, or once its lease has run out', async () => {
     const key = uid();
     await idem.begin('sub-1', key, hash, now);
     await idem.abandon('sub-1', key);
-    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'new' });
-    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS))).toEqual({ kind: 'in-progress' });
-    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS + 2))).toEqual({ kind: 'new' });
+    expect(await idem.begin('sub-1', key, hash, at(1))).toMatchObject({ kind: 'new' });
+    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS))).toMatchObject({ kind: 'in-progress' });
+    expect(await idem.begin('sub-1', key, hash, at(IN_PROGRESS_LEASE_SECONDS + 2))).toMatchObject({ kind: 'new' });
+  });
+
+  it('records the response with the change or not at all; an attempt overtaken after its lease stores nothing', async () => {
+    const key = uid();
+    const first = await idem.begin('sub-1', key, hash, now);
+    if (first.kind !== 'new') throw new Error('expected a new key');
+    // The incident write and the response, in one transaction.
+    const incident = testIncident();
+    await repo.create(incident, [idem.completionItem('sub-1', key, first.attempt, response, now)]);
+    expect(await idem.begin('sub-1', key, hash, at(1))).toEqual({ kind: 'replay', response });
+    // Abandoning it after the fact (a timeout that came after the write) keeps it.
+    await idem.abandon('sub-1', key, first.attempt);
+    expect(await idem.begin('sub-1', key, hash, at(2))).toEqual({ kind: 'replay', response });
+
+    // An attempt whose lease ran out and was taken over: its transaction fails whole, nothing is written.
+    const other = uid();
+    const slow = await idem.begin('sub-1', other, hash, now);
+    const fast = await idem.begin('sub-1', other, hash, at(IN_PROGRESS_LEASE_SECONDS + 2));
+    if (slow.kind !== 'new' || fast.kind !== 'new') throw new Error('expected two attempts');
+    const late = testIncident();
+    expect(await statusOf(repo.create(late, [idem.completionItem('sub-1', other, slow.attempt, response, now)]))).toBe(409);
+    expect(await repo.get(late.id)).toBeNull();
+    // ...and the slow attempt cannot release the key of the one that took over.
+    await idem.abandon('sub-1', other, slow.attempt);
+    expect(await idem.begin('sub-1', other, hash, at(IN_PROGRESS_LEASE_SECONDS + 3))).toMatchObject({ kind: 'in-progress' });
   });
 
   it('lets only one of many concurrent requests with the same key through', async () => {
@@ -485,8 +513,8 @@ describe('IdempotencyStore', () => {
 
   it('does not let a sub containing "#" collide with another sub and key', async () => {
     const key = uid();
-    expect(await idem.begin('a', `b#${key}`, hash, now)).toEqual({ kind: 'new' });
-    expect(await idem.begin('a#b', key, otherHash, now)).toEqual({ kind: 'new' });
+    expect(await idem.begin('a', `b#${key}`, hash, now)).toMatchObject({ kind: 'new' });
+    expect(await idem.begin('a#b', key, otherHash, now)).toMatchObject({ kind: 'new' });
   });
 });
 
@@ -516,20 +544,66 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
+  it('supervised, comes back on the same endpoint with its data when Java dies, and when it stalls', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-ddb-supervised-'));
+    const reasons: string[] = [];
+    const local = await superviseDynamoDbLocal({ dataDir }, { probeEveryMs: 200, probeTimeoutMs: 500, stalledAfter: 3, onRestart: (r) => reasons.push(r) });
+    const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const repo = new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'supervised');
+    const incident = testIncident();
+    try {
+      await ensureTable(client, 'supervised');
+      await repo.create(incident);
+      const answers = () => repo.get(incident.id).then((i) => i?.id === incident.id, () => false);
+
+      // Dead: Java killed as a crash would.
+      const [java] = javaProcessesOf(dataDir);
+      process.kill(java!, 'SIGKILL');
+      await until('the first restart', () => local.restarts() === 1, 30_000);
+      expect(reasons[0]).toMatch(/exited by itself/);
+      await until('the same endpoint answering with the data', answers, 30_000);
+
+      // Stalled: alive but not answering.
+      const [stalled] = javaProcessesOf(dataDir);
+      process.kill(stalled!, 'SIGSTOP');
+      await until('the second restart', () => local.restarts() === 2, 30_000);
+      expect(reasons.slice(1)).toEqual([expect.stringMatching(/stopped answering/), expect.stringMatching(/exited by itself/)]);
+      expect(javaProcessesOf(dataDir)).not.toContain(stalled);
+      await until('the same endpoint answering with the data', answers, 30_000);
+    } finally {
+      client.destroy();
+      await local.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    expect(javaProcessesOf(dataDir)).toEqual([]);
+  }, 120_000);
+
   it('refuses a port that is already in use, with a clear error', async () => {
     const port = Number(new URL(db!.endpoint).port);
     await expect(startDynamoDbLocal({ inMemory: true, port })).rejects.toThrow(`port ${port}`);
   });
 
-  it('without Java (and without dynalite installed) fails with a clear error', async () => {
+  it('without Java fails with a clear error; the dynalite fallback starts only when that package is installed', async () => {
     let dynaliteInstalled = true;
     try { createRequire(import.meta.url).resolve('dynalite'); } catch { dynaliteInstalled = false; }
-    if (dynaliteInstalled) return; // the fallback would start instead
     const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
     process.env.PATH = '/nonexistent';
     delete process.env.JAVA_HOME;
     try {
-      await expect(startDynamoDbLocal({ inMemory: true })).rejects.toThrow(/needs Java 17.*no `java` was found/);
+      // Checked whatever is installed: the fallback refused.
+      await expect(startDynamoDbLocal({ inMemory: true, allowDynalite: false })).rejects.toThrow(/needs Java 17.*no `java` was found/);
+      if (dynaliteInstalled) {
+        const fallback = await startDynamoDbLocal({ inMemory: true });
+        try {
+          const client = new DynamoDBClient({ endpoint: fallback.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+          expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+          client.destroy();
+        } finally {
+          await fallback.stop();
+        }
+      } else {
+        await expect(startDynamoDbLocal({ inMemory: true })).rejects.toThrow(/needs Java 17.*no `java` was found/);
+      }
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
