@@ -62,7 +62,7 @@ test('a ladder that lost the county level moves the incident waiting there to th
   expect(Date.parse(moved.deadline) - Date.parse(event.at)).toBe(8 * 3_600_000);
   // Announced to the city only: the county level has no topic any more.
   const index = moved.timeline.length - 1;
-  await until('the city message', () => second.notifications().some((n) => n.attributes.notificationId === `${atCounty.id}:${index}:city`)).catch((e) => { console.log(second.output().slice(-6000), JSON.stringify(second.notifications().filter((n) => n.attributes.incidentId === atCounty.id).map((n) => n.attributes.notificationId))); throw e; });
+  await until('the city message', () => second.notifications().some((n) => n.attributes.notificationId === `${atCounty.id}:${index}:city`));
   expect(second.notifications().filter((n) => n.attributes.incidentId === atCounty.id && n.attributes.event === 'escalated' && Number(n.attributes.notificationId!.split(':')[1]) === index)
     .map((n) => n.level)).toEqual(['city']);
   // The other incident, still at the grid, is untouched.
