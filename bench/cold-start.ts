@@ -33,6 +33,14 @@ export interface ColdStartRow {
   overFloorMs: number;
   /** The same without --enable-source-maps. */
   readyMsNoSourceMaps: number;
+  /**
+   * Median CPU time (user + system, ms) of the process until `handler` is ready, and above the empty bundle's:
+   * what a cold start costs a function's share of a vCPU, and far less sensitive than wall time to other work on
+   * a shared machine (wall time counts the moments the process waited for a core).
+   */
+  cpuMs: number;
+  overFloorCpuMs: number;
+  cpuMsNoSourceMaps: number;
   rssMiB: number;
   /** The biggest packages in the bundle (KiB). */
   largest: { pkg: string; kib: number }[];
@@ -46,7 +54,7 @@ export interface ColdStartResult {
   bundles: ColdStartRow[];
 }
 
-interface RunRow { readyMs: number; importMs: number; rss: number }
+interface RunRow { readyMs: number; importMs: number; rss: number; cpuMs: number }
 
 /** Builds the bundles with the stack's own construct; the caller removes `outdir` when done. */
 export function buildBundles(countyFile: string): { bundles: Bundle[]; outdir: string } {
@@ -73,7 +81,8 @@ const LOADER = [
   'const m = await import(process.env.BENCH_BUNDLE_URL);',
   "if (typeof m.handler !== 'function') throw new Error('the bundle exports no handler');",
   'const t1 = performance.now();',
-  'process.stdout.write(JSON.stringify({ importMs: t1 - t0, readyMs: t1, rss: process.memoryUsage().rss }));',
+  'const cpu = process.cpuUsage();',
+  'process.stdout.write(JSON.stringify({ importMs: t1 - t0, readyMs: t1, rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 }));',
 ].join('\n');
 
 /** What a function's environment holds in the stack (values are placeholders; nothing is called). */
@@ -118,9 +127,10 @@ export async function measureColdStarts(bundles: Bundle[], runs: number, buildSe
     }
     note(`cold start: round ${r + 1}/${runs} done`);
   }
-  const row = (b: Bundle, floorReady: number): ColdStartRow => {
+  const row = (b: Bundle, floorReady: number, floorCpu: number): ColdStartRow => {
     const s = samples.get(b.entry)!;
     const ready = median(s.on.map((x) => x.readyMs));
+    const cpu = median(s.on.map((x) => x.cpuMs));
     return {
       entry: b.entry,
       bundleKiB: round(b.bytes / 1024, 1),
@@ -128,18 +138,22 @@ export async function measureColdStarts(bundles: Bundle[], runs: number, buildSe
       importMs: round(median(s.on.map((x) => x.importMs)), 1),
       overFloorMs: round(ready - floorReady, 1),
       readyMsNoSourceMaps: round(median(s.off.map((x) => x.readyMs)), 1),
+      cpuMs: round(cpu, 1),
+      overFloorCpuMs: round(cpu - floorCpu, 1),
+      cpuMsNoSourceMaps: round(median(s.off.map((x) => x.cpuMs)), 1),
       rssMiB: round(median(s.on.map((x) => x.rss)) / 2 ** 20, 1),
       largest: bundleContents(b.file, `${b.file}.map`).slice(0, 6).map((e) => ({ pkg: e.pkg, kib: round(e.bytes / 1024, 1) })),
     };
   };
   const empty = bundles.find((b) => b.entry === EMPTY_ENTRY)!;
   const floorReady = median(samples.get(empty.entry)!.on.map((x) => x.readyMs));
+  const floorCpu = median(samples.get(empty.entry)!.on.map((x) => x.cpuMs));
   return {
     runs,
     node: process.version,
     buildSeconds: round(buildSeconds, 1),
-    floor: row(empty, floorReady),
-    bundles: bundles.filter((b) => b !== empty).map((b) => row(b, floorReady)).sort((a, b) => a.entry.localeCompare(b.entry)),
+    floor: row(empty, floorReady, floorCpu),
+    bundles: bundles.filter((b) => b !== empty).map((b) => row(b, floorReady, floorCpu)).sort((a, b) => a.entry.localeCompare(b.entry)),
   };
 }
 

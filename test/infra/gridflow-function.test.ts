@@ -166,3 +166,33 @@ describe('bundling (esbuild, one function)', () => {
     }
   });
 });
+
+describe('bundling: the SDK\'s credentials in a Lambda bundle', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'gridflow-bundle-sdk-'));
+  const app = new App({ outdir });
+  new GridflowFunction(new Stack(app, 'Sdk'), 'Sdk', { entry: 'test/fixtures/sdk-credentials-handler.ts' });
+  app.synth();
+  const assetDir = readdirSync(outdir).map((d) => join(outdir, d)).find((d) => existsSync(join(d, 'index.mjs')))!;
+
+  it('carries only the environment link of the default chain (no SSO, ini, process, web identity, metadata providers)', () => {
+    const sources = (JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+    expect(sources.some((f) => f.endsWith('functions/commons/lambda-credentials.ts'))).toBe(true);
+    expect(sources.some((f) => f.includes('@aws-sdk/client-dynamodb/'))).toBe(true);
+    for (const gone of ['credential-provider-node', 'credential-provider-sso', 'credential-provider-ini', 'credential-provider-web-identity', 'credential-provider-imds', 'nested-clients']) {
+      expect({ gone, found: sources.filter((f) => f.includes(`/${gone}/`)) }).toEqual({ gone, found: [] });
+    }
+  });
+
+  it('resolves the role credentials Lambda puts in the environment', async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'ASIAROLE', AWS_SECRET_ACCESS_KEY: 'role-secret', AWS_SESSION_TOKEN: 'role-session' });
+    try {
+      const mod = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler: () => Promise<Json> };
+      expect(await mod.handler()).toEqual({ accessKeyId: 'ASIAROLE', sessionToken: 'role-session' });
+    } finally {
+      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
+        if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+    }
+  });
+});
