@@ -78,7 +78,7 @@ export async function startSession(opts: { daySeconds: number; logs: LogTap }): 
   const call = <T>(method: 'GET' | 'POST', path: string, bearer: string, body?: unknown): Promise<ApiResponse<T>> => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const t0 = performance.now();
-    return new Promise((resolve, reject) => {
+    const attempt = (retry: boolean): Promise<ApiResponse<T>> => new Promise((resolve, reject) => {
       const req = request({
         agent, hostname, port, method, path,
         headers: { authorization: `Bearer ${bearer}`, ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
@@ -97,9 +97,15 @@ export async function startSession(opts: { daySeconds: number; logs: LogTap }): 
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
+      // A kept-alive socket the server closed meanwhile (its keep-alive timeout) fails before any response: the
+      // request never reached it, so send it once more on a fresh socket (as Node's documentation advises).
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (retry && req.reusedSocket && error.code === 'ECONNRESET') attempt(false).then(resolve, reject);
+        else reject(error);
+      });
       req.end(payload);
     });
+    return attempt(true);
   };
 
   return {
