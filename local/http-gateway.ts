@@ -1,7 +1,8 @@
 /**
  * The local stand-in for API Gateway HTTP API (payload format 2.0) with a JWT authorizer, so the very
  * handlers deployed behind API Gateway answer HTTP on this machine. It does what API Gateway does
- * before and after the Lambda: route matching, the JWT authorizer, the 10 MB body limit, building the
+ * before and after the Lambda: route matching, the JWT authorizer, the 10 MB body limit, the 10 KB limit on
+ * the request line and header values (431 problem+json, whatever their size), building the
  * v2 event and turning the handler's result into the HTTP response. Nothing product-specific lives here.
  *
  * Deliberate differences from the cloud (the gateway's own answers, never the handler's):
@@ -16,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context,
@@ -72,6 +73,20 @@ export interface GatewayOptions {
 export interface RunningGateway { url: string; port: number; close(): Promise<void> }
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** HTTP API's quota: the request line and the header values together at most 10,240 bytes. */
+export const MAX_HEADER_BYTES = 10_240;
+/**
+ * What Node itself reads of a request's head before it gives up (its default is 16 KiB). Between
+ * MAX_HEADER_BYTES and this the handler answers 431; beyond it, the server's clientError handler does.
+ */
+const NODE_MAX_HEADER_SIZE = 64 * 1024;
+
+/** The bytes API Gateway counts against MAX_HEADER_BYTES. */
+function headerBytes(req: IncomingMessage): number {
+  let n = Buffer.byteLength(`${req.method ?? ''} ${req.url ?? ''} HTTP/${req.httpVersion}`);
+  for (let i = 1; i < req.rawHeaders.length; i += 2) n += Buffer.byteLength(req.rawHeaders[i]!);
+  return n;
+}
 /** HTTP API's maximum integration timeout. */
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
@@ -371,6 +386,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const startedAt = Date.now();
     const requestId = randomUUID();
     const method = (req.method ?? 'GET').toUpperCase();
+    if (headerBytes(req) > MAX_HEADER_BYTES) {
+      return sendProblem(res, requestId, 'header-too-large', `The request line and header values exceed ${MAX_HEADER_BYTES} bytes.`, {}, true);
+    }
     if (opts.intercept && await opts.intercept(req, res)) return;
     const { rawPath, rawQueryString } = splitUrl(req.url ?? '/');
     const match = matchRoute(opts.routes, method, rawPath);
@@ -464,7 +482,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     send(res, requestId, result);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ maxHeaderSize: NODE_MAX_HEADER_SIZE }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       logger.error('gateway failed', { error: describeError(e) });
       if (!res.headersSent) {
@@ -475,6 +493,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         res.destroy();
       }
     });
+  });
+
+  // A head Node will not read at all: the same 431 problem+json, written by hand (there is no request object).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    if (error.code !== 'HPE_HEADER_OVERFLOW') return socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const p = renderProblem(new GridflowError('header-too-large', `The request line and header values exceed ${MAX_HEADER_BYTES} bytes.`));
+    const head = Object.entries({ ...p.headers, 'content-length': String(Buffer.byteLength(p.body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${p.statusCode} Request Header Fields Too Large\r\n${head}\r\n${p.body}`);
   });
 
   await new Promise<void>((resolve, reject) => {

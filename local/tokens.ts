@@ -1,31 +1,33 @@
 /**
  * Local identity (contract §3): on this machine the tokens come from a signing key kept in the data
  * directory instead of the county's identity provider. Same claims as in the cloud (sub, name, role,
- * scope), ES256 like a typical OIDC provider, checked the way API Gateway's JWT authorizer checks
- * them (signature, exp, iss, aud) plus the claims the API relies on.
+ * scope), RS256 with a `kid` (API Gateway's JWT authorizer accepts RSA keys only and picks the key by `kid`
+ * from the issuer's JWKS), checked the way that authorizer checks them: a `kid` the JWKS holds, the signature,
+ * `exp`, `iss`, `aud`, an `iat` not in the future; then the claims the API relies on.
  */
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  SignJWT, calculateJwkThumbprint, errors as joseErrors, exportJWK, generateKeyPair, importJWK,
-  jwtVerify, type CryptoKey, type JWK, type JWTPayload,
+  SignJWT, calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, exportJWK, generateKeyPair,
+  importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload,
 } from 'jose';
 import { ROLES, type Caller, type Role } from '#domain/incident.js';
-import { unauthorized } from '#domain/errors.js';
+import { isGridflowError, unauthorized } from '#domain/errors.js';
 
 export const LOCAL_ISSUER = 'gridflow-local';
 export const LOCAL_AUDIENCE = 'gridflow';
 export const DEFAULT_DATA_DIR = '.gridflow';
-export const SIGNING_KEY_FILE = 'jwt-signing-key.json';
-const ALG = 'ES256';
+/** A new name for the RSA key: a data dir of the ES256 days keeps its old file and gets a new key (old tokens are refused). */
+export const SIGNING_KEY_FILE = 'jwt-rs256-key.json';
+const ALG = 'RS256';
 /** The JWS algorithm of local tokens. */
 export const SIGNING_ALGORITHM = ALG;
 
 export interface SigningKey {
   privateKey: CryptoKey;
   publicKey: CryptoKey;
-  /** Public half only, e.g. to serve as a JWKS. */
+  /** Public half only, with `kid`, `alg` and `use`: the one key of the local JWKS. */
   publicJwk: JWK;
   /** RFC 7638 thumbprint of the public key; set as the `kid` header of every token. */
   kid: string;
@@ -76,13 +78,13 @@ async function readStoredKey(file: string): Promise<StoredKey | undefined> {
 function isStoredKey(v: unknown): v is StoredKey {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  const isJwk = (j: unknown) => typeof j === 'object' && j !== null && (j as JWK).kty === 'EC';
+  const isJwk = (j: unknown) => typeof j === 'object' && j !== null && (j as JWK).kty === 'RSA';
   return o.alg === ALG && typeof o.kid === 'string' && isJwk(o.privateJwk) && isJwk(o.publicJwk);
 }
 
 /** Write a complete file under a temp name, then link it into place: link never overwrites, so the first writer wins. */
 async function createKeyFile(file: string): Promise<void> {
-  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
+  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true, modulusLength: 2048 });
   const publicJwk = await exportJWK(publicKey);
   const stored: StoredKey = {
     alg: ALG,
@@ -106,9 +108,10 @@ async function toSigningKey(stored: StoredKey, file: string): Promise<SigningKey
   try {
     const privateKey = await importJWK(stored.privateJwk, ALG);
     const publicKey = await importJWK(stored.publicJwk, ALG);
-    if (!isCryptoKey(privateKey) || !isCryptoKey(publicKey)) throw new Error('not an EC key pair');
-    const { d: _d, ...publicJwk } = stored.publicJwk; // never hand out a private component
-    return { privateKey, publicKey, publicJwk, kid: stored.kid };
+    if (!isCryptoKey(privateKey) || !isCryptoKey(publicKey)) throw new Error('not an RSA key pair');
+    // Never hand out a private component.
+    const { kty, n, e } = stored.publicJwk;
+    return { privateKey, publicKey, publicJwk: { kty, n, e, kid: stored.kid, alg: ALG, use: 'sig' }, kid: stored.kid };
   } catch (e) {
     throw new Error(`${file}: the signing key cannot be imported (delete it to create a new key)`, { cause: e });
   }
@@ -139,22 +142,34 @@ export async function mintToken(dataDir: string, claims: TokenClaims, opts: Mint
     .sign(key.privateKey);
 }
 
+/** The local issuer's JWKS (what `<issuer>/.well-known/jwks.json` would serve). */
+export async function localJwks(dataDir: string): Promise<{ keys: JWK[] }> {
+  return { keys: [(await loadSigningKey(dataDir)).publicJwk] };
+}
+
 /** The verifier the local gateway uses in place of API Gateway's JWT authorizer. Rejects with GridflowError 401. */
 export async function createLocalVerifier(dataDir: string): Promise<(token: string) => Promise<Caller>> {
-  const key = await loadSigningKey(dataDir);
+  const jwks = await localJwks(dataDir);
+  const keyOf = createLocalJWKSet(jwks);
   return async (token: string) => {
     if (typeof token !== 'string' || token.trim() === '') throw unauthorized('The bearer token is missing.');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token.trim(), key.publicKey, {
+      // API Gateway picks the key by `kid`: a token without one is refused even when the JWKS has one key only.
+      const { kid } = decodeProtectedHeader(token.trim());
+      if (typeof kid !== 'string' || kid === '') throw unauthorized('The token has no "kid" header.');
+      ({ payload } = await jwtVerify(token.trim(), keyOf, {
         algorithms: [ALG],
         issuer: LOCAL_ISSUER,
         audience: LOCAL_AUDIENCE,
         requiredClaims: ['exp', 'sub'],
       }));
     } catch (e) {
+      if (isGridflowError(e)) throw e;
       throw unauthorized(verifyFailureDetail(e), e);
     }
+    // As API Gateway: `iat` must be before the current time.
+    if (typeof payload.iat === 'number' && payload.iat > Math.floor(Date.now() / 1000)) throw unauthorized('The token was issued in the future ("iat").');
     return callerFromClaims(payload);
   };
 }
@@ -162,7 +177,9 @@ export async function createLocalVerifier(dataDir: string): Promise<(token: stri
 function verifyFailureDetail(e: unknown): string {
   if (e instanceof joseErrors.JWTExpired) return 'The token has expired.';
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'The token signature is invalid.';
-  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'The token is not signed with ES256.';
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return `The token is not signed with ${ALG}.`;
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'The token\'s "kid" names no key of the issuer\'s JWKS.';
+  if (e instanceof joseErrors.JWKSMultipleMatchingKeys) return 'The token\'s "kid" names more than one key.';
   if (e instanceof joseErrors.JWTClaimValidationFailed) {
     if (e.claim === 'aud') return `The token audience is not "${LOCAL_AUDIENCE}".`;
     if (e.claim === 'iss') return `The token issuer is not "${LOCAL_ISSUER}".`;

@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { GridflowError } from '#domain/errors.js';
 import {
-  LOCAL_AUDIENCE, LOCAL_ISSUER, SIGNING_KEY_FILE, createLocalVerifier, loadSigningKey, mintToken, resolveDataDir,
+  LOCAL_AUDIENCE, LOCAL_ISSUER, SIGNING_KEY_FILE, createLocalVerifier, loadSigningKey, localJwks, mintToken, resolveDataDir,
 } from '#local/tokens.js';
 
 let dir: string;
@@ -16,13 +16,14 @@ afterEach(async () => {
 });
 
 /** A token signed with the data dir's own key, for claims mintToken would never produce. */
-async function signRaw(payload: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: string } = {}) {
+async function signRaw(payload: Record<string, unknown>, opts: { iss?: string; aud?: string; exp?: string; kid?: string | null; iat?: string } = {}) {
   const key = await loadSigningKey(dir);
+  const kid = opts.kid === undefined ? key.kid : opts.kid;
   return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+    .setProtectedHeader({ alg: 'RS256', ...(kid === null ? {} : { kid }) })
     .setIssuer(opts.iss ?? LOCAL_ISSUER)
     .setAudience(opts.aud ?? LOCAL_AUDIENCE)
-    .setIssuedAt()
+    .setIssuedAt(opts.iat)
     .setExpirationTime(opts.exp ?? '1h')
     .sign(key.privateKey);
 }
@@ -46,7 +47,7 @@ describe('mintToken + createLocalVerifier', () => {
     expect(claims).toMatchObject({ iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE, sub: 'town-pingtou' });
     // default lifetime 12 h
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(12 * 3600);
-    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: (await loadSigningKey(dir)).kid });
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS256', kid: (await loadSigningKey(dir)).kid });
   });
 
   it('keeps an explicit sub and name', async () => {
@@ -79,7 +80,22 @@ describe('mintToken + createLocalVerifier', () => {
 
     const otherDir = join(dir, 'other');
     const foreign = await mintToken(otherDir, { role: 'county', scope: 'shouyang' });
-    expect((await rejection(verify(foreign))).message).toMatch(/signature/);
+    expect((await rejection(verify(foreign))).message).toMatch(/"kid" names no key of the issuer's JWKS/);
+  });
+
+  it('checks as API Gateway does: RS256 only, a kid the JWKS holds, no iat in the future', async () => {
+    const verify = await createLocalVerifier(dir);
+    const claims = { sub: 'x', role: 'town', scope: 'pingtou' };
+    // Signed with the right key, yet refused: API Gateway picks the key by kid.
+    expect((await rejection(verify(await signRaw(claims, { kid: null })))).message).toMatch(/no "kid" header/);
+    expect((await rejection(verify(await signRaw(claims, { kid: 'another-key' })))).message).toMatch(/"kid" names no key/);
+    expect((await rejection(verify(await signRaw(claims, { iat: '1h', exp: '2h' })))).message).toMatch(/issued in the future/);
+    await expect(verify(await signRaw(claims, { iat: '-1m' }))).resolves.toMatchObject({ sub: 'x' });
+    // An EC key (what local tokens used to be), even under the right kid: API Gateway accepts RSA keys only.
+    const ec = await generateKeyPair('ES256');
+    const es256 = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: (await loadSigningKey(dir)).kid })
+      .setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setIssuedAt().setExpirationTime('1h').sign(ec.privateKey);
+    expect((await rejection(verify(es256))).message).toMatch(/not signed with RS256/);
   });
 
   it('rejects missing and malformed tokens', async () => {
@@ -108,8 +124,10 @@ describe('loadSigningKey', () => {
     const first = await loadSigningKey(dataDir);
     const file = join(dataDir, SIGNING_KEY_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(first.publicJwk).not.toHaveProperty('d');
-    expect(first.publicJwk).toMatchObject({ kty: 'EC', crv: 'P-256' });
+    for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(first.publicJwk).not.toHaveProperty(secret);
+    expect(first.publicJwk).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: first.kid });
+    expect(Buffer.from(first.publicJwk.n!, 'base64url')).toHaveLength(256); // 2,048 bits
+    expect(await localJwks(dataDir)).toEqual({ keys: [first.publicJwk] });
 
     const second = await loadSigningKey(dataDir);
     expect(second.kid).toBe(first.kid);
@@ -129,6 +147,13 @@ describe('loadSigningKey', () => {
     // no temp files left behind
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(dir)).toEqual([SIGNING_KEY_FILE]);
+  });
+
+  it('leaves the ES256 key file of an older data dir alone and signs with a new RSA key', async () => {
+    await writeFile(join(dir, 'jwt-signing-key.json'), '{"alg": "ES256"}');
+    const token = await mintToken(dir, { role: 'town', scope: 'pingtou' });
+    expect(decodeProtectedHeader(token).alg).toBe('RS256');
+    expect(await readFile(join(dir, 'jwt-signing-key.json'), 'utf8')).toBe('{"alg": "ES256"}');
   });
 
   it('refuses a corrupt key file instead of silently replacing it', async () => {
