@@ -3,6 +3,7 @@
  * DynamoDB Local, the synthesized state machine, the same handlers as in Lambda.
  */
 import { SignJWT } from 'jose';
+import { incidents } from '#commons/stores.js';
 import { loadSigningKey, LOCAL_AUDIENCE, LOCAL_ISSUER } from '#local/tokens.js';
 import { until } from '../helpers/county-client.js';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
@@ -93,7 +94,7 @@ describe('errors are problem+json with the contract statuses', () => {
     expectProblem(await t.call('GET', '/incidents', { token: `${leader1.slice(0, -4)}AAAA` }), 401);
     const { privateKey, kid } = await loadSigningKey(t.dataDir);
     const sign = (aud: string, exp: number) => new SignJWT({ role: 'grid', scope: 'north-01', name: 'x' })
-      .setProtectedHeader({ alg: 'ES256', kid }).setSubject('x').setIssuer(LOCAL_ISSUER).setAudience(aud)
+      .setProtectedHeader({ alg: 'RS256', kid }).setSubject('x').setIssuer(LOCAL_ISSUER).setAudience(aud)
       .setIssuedAt(exp - 60).setExpirationTime(exp).sign(privateKey);
     const now = Math.floor(Date.now() / 1000);
     expectProblem(await t.call('GET', '/incidents', { token: await sign(LOCAL_AUDIENCE, now - 10) }), 401);
@@ -180,15 +181,39 @@ describe('retries and races', () => {
     expectProblem(other, 422);
   });
 
-  test('two concurrent resolves: one 200, one 409', async () => {
+  test('two concurrent resolves that both read the same version: one 200, one 409, no lost update', async () => {
     const id = (await report(HAZARD)).body.id;
-    const results = await Promise.all([
-      act(id, { action: 'resolve', note: 'first' }, leader1),
-      act(id, { action: 'resolve', note: 'second' }, northTown),
-    ]);
+    await t.settled();
+    // A barrier in the handlers' own repository: each resolve reads the incident, then waits until the other has
+    // read it too, so both decide on the same version. Only the conditional write can tell them apart now: without
+    // it both would answer 200 and the second write would silently replace the first.
+    const repo = incidents();
+    const read = repo.get.bind(repo);
+    let arrived = 0;
+    let open!: () => void;
+    const bothRead = new Promise<void>((r) => { open = r; });
+    repo.get = async (incidentId: string) => {
+      const got = await read(incidentId);
+      if (incidentId === id && arrived < 2) {
+        if (++arrived === 2) open();
+        await bothRead;
+      }
+      return got;
+    };
+    let results;
+    try {
+      results = await Promise.all([
+        act(id, { action: 'resolve', note: 'first' }, leader1),
+        act(id, { action: 'resolve', note: 'second' }, northTown),
+      ]);
+    } finally {
+      repo.get = read;
+    }
+    expect(arrived).toBe(2);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = results.find((r) => r.status === 200)!.body;
     const final = await t.call('GET', `/incidents/${id}`, { token: countyRole });
-    expect(final.body.version).toBe(2);
+    expect(final.body.resolution.note).toBe(winner.resolution.note);
     expect(final.body.timeline.filter((e: any) => e.type === 'resolved')).toHaveLength(1);
   });
 

@@ -105,6 +105,9 @@ test.concurrent('a climb to the top and its end: every message, its attributes, 
   // Exactly the messages the timeline owes, each once.
   expect(idsOf(lines)).toEqual(expectedIds(closed));
   expectNoRepeats(t.notifications());
+  // Counted at the source: the SNS endpoint saw each Publish once (the sink behind it would hide a repeat).
+  const published = t.county.publishes().filter((p) => p.attributes.incidentId === created.id).map((p) => p.attributes.notificationId!);
+  expect(published.sort()).toEqual(expectedIds(closed));
 
   // The link opens the incident in the console (contract §9), on the local county's port.
   const url = `http://localhost:${new URL(t.url).port}/console/incidents/${created.id}`;
