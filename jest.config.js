@@ -19,4 +19,6 @@ export default {
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // ESM under vm modules keeps each test file's module graph: a worker that grew past this is replaced after its file.
+  workerIdleMemoryLimit: '1536MB',
 };

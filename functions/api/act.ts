@@ -24,7 +24,7 @@ export const handler = httpHandler({ body: ActionBody }, async (event) =>
     const at = now();
     const { incident: next } = applyAction(current, event.caller, event.parsed.body, at, { ...jurisdiction, county });
     // Refused before the write, not by DynamoDB's 400 KB limit (a 409 the contract names, never a 500).
-    assertRoomAfterChange(next);
+    assertRoomAfterChange(next, event.parsed.body.action);
     // The view shows no workflow bookkeeping: what the write stores is what the caller is answered.
     const response = json(200, toIncidentView(next, event.caller, at, jurisdiction));
     // Conditional on the version we read: a concurrent change makes this a 409, never an overwrite.

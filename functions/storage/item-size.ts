@@ -11,12 +11,17 @@ import { toItem } from './incident-item.js';
 
 export const MAX_ITEM_BYTES = 400 * 1024;
 /**
- * What the workflow may add between two supervisor actions: a few dozen events (each ~250 bytes), a task token
- * (up to 1 KB) and the counters' bookkeeping, with a wide margin.
+ * What the workflow may add after the last change a person makes: a few dozen events (each ~250 bytes), a task token
+ * (up to 1 KB) and its bookkeeping, with a wide margin.
  */
-export const WORKFLOW_RESERVE_BYTES = 32 * 1024;
+export const WORKFLOW_RESERVE_BYTES = 16 * 1024;
 /** The largest item a supervisor's or reporter's change may leave. */
 export const MAX_ITEM_BYTES_AFTER_ACTION = MAX_ITEM_BYTES - WORKFLOW_RESERVE_BYTES;
+/**
+ * Comments stop earlier: the room between the two limits lets an incident full of comments still be resolved,
+ * escalated, verified or rejected (a note is at most 2,000 characters, 6 KB of UTF-8).
+ */
+export const MAX_ITEM_BYTES_AFTER_COMMENT = MAX_ITEM_BYTES_AFTER_ACTION - 16 * 1024;
 
 const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -36,12 +41,15 @@ export function itemSize(item: Record<string, unknown>): number {
   return Object.entries(item).reduce((n, [name, v]) => (v === undefined ? n : n + utf8(name) + valueSize(v)), 0);
 }
 
-/** 409 `incident-too-large` when the incident after a change would leave the workflow too little room. */
-export function assertRoomAfterChange(next: Incident): void {
+/** 409 `incident-too-large` when the incident after a change would leave too little room (less for a comment). */
+export function assertRoomAfterChange(next: Incident, action: string): void {
   const size = itemSize(toItem(next));
-  if (size > MAX_ITEM_BYTES_AFTER_ACTION) {
+  const limit = action === 'comment' ? MAX_ITEM_BYTES_AFTER_COMMENT : MAX_ITEM_BYTES_AFTER_ACTION;
+  if (size > limit) {
     throw new GridflowError('incident-too-large',
-      `The incident has reached its size limit (${Math.round(size / 1024)} KB of ${MAX_ITEM_BYTES_AFTER_ACTION / 1024} KB, mostly its timeline): `
-      + 'it takes no more comments or notes. Resolve it, or report a new incident that refers to this one.');
+      `The incident has reached its size limit (${Math.round(size / 1024)} KB of ${limit / 1024} KB, mostly its timeline): `
+      + (action === 'comment'
+        ? 'it takes no more comments. Resolve it, or report a new incident that refers to this one.'
+        : 'use a shorter note, or report a new incident that refers to this one.'));
   }
 }

@@ -171,3 +171,29 @@ describe('item 1: publishing is robust whatever is stored', () => {
     }
   });
 });
+
+describe('item 7: AWS limits', () => {
+  test('an incident near DynamoDB\'s 400 KB item limit takes no more comments (409 incident-too-large), yet can still be resolved, and its workflow goes on', async () => {
+    const id = (await report(HAZARD)).body.id as string;
+    const note = '详'.repeat(2000); // 6,000 bytes of UTF-8: the longest note, in the widest characters
+    let accepted = 0;
+    let refused: Awaited<ReturnType<typeof act>> | undefined;
+    while (!refused && accepted < 100) {
+      const res = await act(id, { action: 'comment', note }, countyRole);
+      if (res.status === 200) accepted++;
+      else refused = res;
+    }
+    expectStatus(refused!, 409);
+    expect(refused!.body).toMatchObject({ type: 'https://gridflow.dev/problems/incident-too-large', detail: expect.stringMatching(/size limit .* KB of 368 KB.*no more comments/) });
+    // Refused before the write, at the limit: some 60 comments of 6 KB fit, not fewer.
+    expect(accepted).toBeGreaterThan(55);
+    const before = (await t.call('GET', `/incidents/${id}`, { token: countyRole })).body;
+    expect(before.timeline.filter((e: { type: string }) => e.type === 'commented')).toHaveLength(accepted);
+
+    // The room kept for everything but comments: the incident can still be settled, and the workflow records it.
+    const resolved = await act(id, { action: 'resolve', note }, countyRole);
+    expectStatus(resolved, 200);
+    await until('the resolution announced', () => t.county.publishes().some((p) => p.attributes.incidentId === id && p.attributes.event === 'resolved'), 30_000);
+    expect(t.county.stepFunctions.listExecutions({ status: 'FAILED' }).filter((e) => e.name.startsWith(id))).toEqual([]);
+  }, 120_000);
+});
