@@ -222,20 +222,16 @@ export class IncidentRepository {
    * wake-ups): false, nothing written, for another. Bookkeeping: does not bump version. `null` clears a spent token.
    */
   async setTaskToken(id: string, token: string | null, seenVersion: number, executionName?: string): Promise<boolean> {
-    try {
-      await retryingConflicts(() => this.doc.send(new UpdateCommand({
-        TableName: this.tableName,
-        Key: workflowKey(id),
-        UpdateExpression: 'SET #token = :token',
-        // Before any hand-over the bookkeeping names no run: the report's first one is in charge, the only one that can exist.
-        ...(executionName === undefined ? {} : { ConditionExpression: 'attribute_not_exists(#exec) OR #exec = :exec' }),
-        ExpressionAttributeNames: { '#token': 'taskToken', ...(executionName === undefined ? {} : { '#exec': 'executionName' }) },
-        ExpressionAttributeValues: { ':token': token, ...(executionName === undefined ? {} : { ':exec': executionName }) },
-      })));
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    const saved = await this.updateIf({
+      TableName: this.tableName,
+      Key: workflowKey(id),
+      UpdateExpression: 'SET #token = :token',
+      // Before any hand-over the bookkeeping names no run: the report's first one is in charge, the only one that can exist.
+      ...(executionName === undefined ? {} : { ConditionExpression: 'attribute_not_exists(#exec) OR #exec = :exec' }),
+      ExpressionAttributeNames: { '#token': 'taskToken', ...(executionName === undefined ? {} : { '#exec': 'executionName' }) },
+      ExpressionAttributeValues: { ':token': token, ...(executionName === undefined ? {} : { ':exec': executionName }) },
+    });
+    if (!saved) return false;
     const out = await this.doc.send(new GetCommand({
       TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true,
       ProjectionExpression: '#version, #workflow.#exec', ExpressionAttributeNames: { '#version': 'version', '#workflow': 'workflow', '#exec': 'executionName' },
@@ -259,15 +255,7 @@ export class IncidentRepository {
       ExpressionAttributeNames: { '#through': 'through', '#counted': 'counted' },
       ExpressionAttributeValues: { ':through': p.through, ':counted': p.counted, ':from': p.from },
     };
-    if (alongside.length === 0) {
-      try {
-        await retryingConflicts(() => this.doc.send(new UpdateCommand(update)));
-        return true;
-      } catch (e) {
-        if (isConditionFailure(e)) return false;
-        throw e;
-      }
-    }
+    if (alongside.length === 0) return this.updateIf(update);
     return this.transact([{ Update: update }, ...alongside]);
   }
 
@@ -336,21 +324,24 @@ export class IncidentRepository {
       },
       ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])), ...when?.values },
     };
-    if (fields.executionName === undefined) {
-      try {
-        await retryingConflicts(() => this.doc.send(new UpdateCommand(update)));
-        return true;
-      } catch (e) {
-        if (isConditionFailure(e)) return false;
-        throw e;
-      }
-    }
+    if (fields.executionName === undefined) return this.updateIf(update);
     return this.transact([{ Update: update }, {
       Update: {
         TableName: this.tableName, Key: workflowKey(id), UpdateExpression: 'SET #exec = :exec',
         ExpressionAttributeNames: { '#exec': 'executionName' }, ExpressionAttributeValues: { ':exec': fields.executionName },
       },
     }]);
+  }
+
+  /** True when it was written, false when its condition failed. Conflicts are retried. */
+  private async updateIf(update: UpdateCommandInput): Promise<boolean> {
+    try {
+      await retryingConflicts(() => this.doc.send(new UpdateCommand(update)));
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   /** True when it committed, false when the first item's condition failed. Conflicts are retried. */
