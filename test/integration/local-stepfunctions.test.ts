@@ -301,11 +301,13 @@ describe('LocalStepFunctions never leaves an unhandled rejection behind', () => 
     });
     const start = (name, waitSeconds, mode) => sfn.startExecution(name, { waitSeconds, mode }).executionArn;
     const arns = [start('timeout', 1, 'ok'), start('fails', 60, 'fail'), start('stopped', 60, 'ok'), start('invalid', 0.5, 'ok'), start('answered', 60, 'ok')];
-    await new Promise((r) => setTimeout(r, 100));
+    // Events, not sleeps: act once 'answered' waits, shut down once every execution has ended on its own.
+    const until = async (probe) => { for (let n = 0; !probe(); n++) { if (n > 2000) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 10)); } };
+    await until(() => sfn.waitingTokens().some((t) => t.executionArn === arns[4]));
     sfn.stopExecution(arns[2]);
     const answered = sfn.waitingTokens().find((t) => t.executionArn === arns[4]);
     sfn.sendTaskFailure(answered.token, 'Nope', 'refused');
-    await new Promise((r) => setTimeout(r, 1300));
+    await until(() => arns.every((a) => sfn.describeExecution(a).status !== 'RUNNING'));
     await sfn.shutdown();
     await new Promise((r) => setTimeout(r, 50));
     console.log(JSON.stringify(arns.map((a) => sfn.describeExecution(a)).map((d) => [d.status, d.error ?? null])));
