@@ -119,16 +119,8 @@ export class CountyIdentity extends Construct {
       authFlows: { userSrp: true },
       generateSecret: false,
       disableOAuth: true,
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
+      ...signInClientDefaults(),
       refreshTokenValidity: Duration.days(30),
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ fullname: true, email: true })
-        .withCustomAttributes('role', 'scope'),
-      // Never custom:role / custom:scope: a user who could write them could make themselves a city supervisor.
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
 
     this.clients.push(this.userPoolClient);
@@ -186,16 +178,9 @@ export class CountyIdentity extends Construct {
         logoutUrls: [redirects.logoutUrl],
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
+      ...signInClientDefaults(),
       // The console keeps only the ID token; a session ends with the working day.
       refreshTokenValidity: Duration.hours(12),
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ fullname: true, email: true })
-        .withCustomAttributes('role', 'scope'),
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
     // Managed login needs a style for the client; Cognito's own, in the user's browser language.
     new cognito.CfnManagedLoginBranding(this, 'ConsoleLoginBranding', {
@@ -207,4 +192,20 @@ export class CountyIdentity extends Construct {
     this.clients.push(client);
     return { authority: this.issuer, clientId: client.userPoolClientId, scope: 'openid profile email' };
   }
+}
+
+/** What every app client of a county's user pool shares: token lifetimes and the attributes it may read and write. */
+function signInClientDefaults(): Pick<cognito.UserPoolClientOptions,
+  'preventUserExistenceErrors' | 'enableTokenRevocation' | 'idTokenValidity' | 'accessTokenValidity' | 'readAttributes' | 'writeAttributes'> {
+  return {
+    preventUserExistenceErrors: true,
+    enableTokenRevocation: true,
+    idTokenValidity: Duration.hours(1),
+    accessTokenValidity: Duration.hours(1),
+    readAttributes: new cognito.ClientAttributes()
+      .withStandardAttributes({ fullname: true, email: true })
+      .withCustomAttributes('role', 'scope'),
+    // Never custom:role / custom:scope: a user who could write them could make themselves a city supervisor.
+    writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+  };
 }

@@ -103,9 +103,13 @@ describe('identity (own user pool)', () => {
       LambdaConfig: { PreTokenGeneration: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IdentityClaims'), 'Arn'] } },
       DeletionProtection: 'ACTIVE',
     });
-    const [, client] = resourcesOf(cognitoJson, 'AWS::Cognito::UserPoolClient')[0]!;
-    expect(client.Properties.ReadAttributes).toEqual(expect.arrayContaining(['custom:role', 'custom:scope']));
-    expect(client.Properties.WriteAttributes).toEqual(['name']);
+    // Every app client (the API's and the console's): reads role and scope, never writes them, short-lived tokens.
+    const clients = resourcesOf(cognitoJson, 'AWS::Cognito::UserPoolClient').map(([, client]) => client.Properties);
+    expect(clients).toHaveLength(2);
+    for (const client of clients) {
+      expect(client).toMatchObject({ WriteAttributes: ['name'], EnableTokenRevocation: true, IdTokenValidity: 60, AccessTokenValidity: 60 });
+      expect(client.ReadAttributes).toEqual(expect.arrayContaining(['custom:role', 'custom:scope']));
+    }
   });
 });
 
