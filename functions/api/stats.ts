@@ -10,7 +10,7 @@ import { pickLocale } from '#config/names.js';
 import { validationFailed } from '#domain/errors.js';
 import type { Incident } from '#domain/incident.js';
 import {
-  bucketPlan, cellsOfIncidents, cohortPrefix, dayRange, figures, groups, series, seriesDays, statsScope, windowOf,
+  MONTHS_BEFORE_FIRST_DAY, bucketPlan, monthsSpanned, cellsOfIncidents, cohortPrefix, dayRange, figures, groups, series, seriesDays, statsScope, windowOf,
   type CohortCell, type DayRange, type GroupKind, type SeriesCell, type StatsScope,
 } from '#domain/stats.js';
 import { localDate } from '#domain/local-days.js';
@@ -28,7 +28,10 @@ async function readCells(scope: StatsScope | null, range: DayRange, days: readon
     const own: Incident[] = await incidents().listEvery('reporterAll', scope.sub);
     return cellsOfIncidents(own, range, county.timeZone);
   }
-  const plan = bucketPlan(range, localDate(now(), county.timeZone));
+  const today = localDate(now(), county.timeZone);
+  // The county's first counted day (any town's: a reassigned incident's cohort may have moved town).
+  const firstDay = monthsSpanned(range, today) > MONTHS_BEFORE_FIRST_DAY ? await statsStore().firstSeriesDay(index.townIds) : undefined;
+  const plan = bucketPlan(range, today, firstDay);
   const towns = scope.kind === 'county' ? index.townIds : [scope.townId];
   const [cohort, seriesCells] = await Promise.all([
     statsStore().cohortCells(plan, cohortPrefix(scope)),

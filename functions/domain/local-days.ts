@@ -11,18 +11,30 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone, era: 'short', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     });
     formatters.set(timeZone, f);
   }
   return f;
 }
 
+/** Date.UTC without its quirk of reading years 0–99 as 1900–1999 (windows of year 0050 exist: contract §10). */
+function utc(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
 /** The wall-clock time at `ms` in `timeZone`, read as if it were UTC (whole seconds). */
 function wallMs(ms: number, timeZone: string): number {
   const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  let bc = false; // year 0 is "1 BC" to Intl
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
+    if (p.type === 'era') bc = p.value === 'BC';
+    else if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  return utc(bc ? 1 - parts.year! : parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
 }
 
 /** The calendar day of an instant in `timeZone`. */
@@ -54,7 +66,7 @@ export function daysBetween(from: string, to: string): string[] {
 export const firstOfMonth = (day: string): string => `${monthOf(day)}-01`;
 export function lastOfMonth(day: string): string {
   const [y, m] = day.split('-').map(Number) as [number, number];
-  return dayOfUtc(Date.UTC(y, m, 0));
+  return dayOfUtc(utc(y, m, 0));
 }
 
 /**

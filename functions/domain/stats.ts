@@ -235,17 +235,46 @@ export interface BucketPlan { add: string[]; subtract: string[] }
  * A part of a month is its days, or the month less the days outside, whichever reads fewer buckets. An open
  * end runs to all time, minus the days after `toDay` up to `today` (nothing is reported in the future).
  */
-export function bucketPlan(range: DayRange, today: string): BucketPlan {
-  const { fromDay, toDay } = range;
+export function bucketPlan(range: DayRange, today: string, firstDay?: string | null): BucketPlan {
   const last = addDays(today, 1); // a day of slack for clocks a little apart
-  if (fromDay === null && (toDay === null || toDay >= last)) return { add: [ALL_TIME], subtract: [] };
-  if (fromDay === null) {
-    const after = spanBuckets(addDays(toDay!, 1), last);
-    return { add: [ALL_TIME, ...after.subtract], subtract: after.add };
-  }
+  const { toDay } = range;
+  let { fromDay } = range;
+  if (firstDay === null) return { add: [], subtract: [] }; // nothing counted yet
+  // Before the first counted day there is nothing: a window reaching further back reads from that day.
+  const fromFloor = firstDay !== undefined && (fromDay === null || fromDay <= firstDay);
+  if (firstDay !== undefined && fromFloor) fromDay = firstDay;
   const hi = toDay === null || toDay > last ? last : toDay;
-  if (hi < fromDay) return { add: [], subtract: [] };
-  return spanBuckets(fromDay, hi);
+  if (fromDay !== null && hi < fromDay) return { add: [], subtract: [] };
+  if (fromDay !== null && !fromFloor) return spanBuckets(fromDay, hi);
+  // From the beginning: all time less what came after, or (when the first day is known) the span, if fewer.
+  const allLess: BucketPlan = hi >= last ? { add: [ALL_TIME], subtract: [] } : (() => {
+    const after = spanBuckets(addDays(hi, 1), last);
+    return { add: [ALL_TIME, ...after.subtract], subtract: after.add };
+  })();
+  if (fromDay === null) return allLess;
+  const span = spanBuckets(fromDay, hi);
+  return bucketCount(span) < bucketCount(allLess) ? span : allLess;
+}
+
+/** Buckets a plan reads (one Query each). */
+export const bucketCount = (plan: BucketPlan): number => plan.add.length + plan.subtract.length;
+
+/**
+ * Past this many months a window is planned from the county's first counted day: one that opens centuries back
+ * (`to=0000-01-01`, `from=1900-01-01`) would otherwise read, and first build, a month bucket per month of them.
+ */
+export const MONTHS_BEFORE_FIRST_DAY = 36;
+
+const monthIndex = (day: string): number => Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7));
+
+/** The months `bucketPlan` would span without the first day: a cheap bound, computed before building the plan. */
+export function monthsSpanned(range: DayRange, today: string): number {
+  const last = addDays(today, 1);
+  const { fromDay, toDay } = range;
+  const end = toDay === null || toDay > last ? last : toDay;
+  // An open start spans what comes after `end` (all time less that); a given one, the window itself.
+  const [lo, hi] = fromDay === null ? [end, last] : [fromDay, end];
+  return hi < lo ? 0 : monthIndex(hi) - monthIndex(lo) + 1;
 }
 
 function spanBuckets(from: string, to: string): BucketPlan {

@@ -120,6 +120,26 @@ export class StatsRepository {
     return (await inParallel(townIds.map(read), READ_CONCURRENCY)).flat();
   }
 
+  /**
+   * The first local day anything was counted in `townIds` (every reported incident counts a series cell on the
+   * day it was reported, in its town then), or null when nothing was: one Query of one item per town.
+   */
+  async firstSeriesDay(townIds: readonly string[]): Promise<string | null> {
+    const read = (townId: string) => async () => {
+      const out = await this.doc.send(new QueryCommand({
+        TableName: this.tableName, ConsistentRead: true, Limit: 1, ScanIndexForward: true,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#sk': TABLE_SORT_KEY },
+        ExpressionAttributeValues: { ':pk': `${SERIES_PK_PREFIX}${townId}` },
+        ProjectionExpression: '#sk',
+      }));
+      const sk = out.Items?.[0]?.[TABLE_SORT_KEY];
+      return typeof sk === 'string' ? sk.split('#')[0]! : null;
+    };
+    const days = (await inParallel(townIds.map(read), READ_CONCURRENCY)).filter((d): d is string => d !== null);
+    return days.length === 0 ? null : days.reduce((a, b) => (a < b ? a : b));
+  }
+
   private async queryAll(q: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;

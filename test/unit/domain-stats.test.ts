@@ -3,7 +3,7 @@ import { advance } from '#domain/advance.js';
 import type { Caller, Incident, Role } from '#domain/incident.js';
 import { applyAction, reportIncident, type ActionCommand } from '#domain/lifecycle.js';
 import {
-  bucketPlan, cellsOfIncidents, contribution, counted, counterWrites, dayRange, figures, groups, resolvedOnTime, series, seriesDays,
+  bucketCount, bucketPlan, cellsOfIncidents, monthsSpanned, contribution, counted, counterWrites, dayRange, figures, groups, resolvedOnTime, series, seriesDays,
   statsScope, windowOf, type CellWrite, type CohortCell, type Counters,
 } from '#domain/stats.js';
 
@@ -248,6 +248,24 @@ describe('windows: days of the county\'s time zone and the buckets that sum to t
     expect(bucketPlan({ fromDay: '2026-06-01', toDay: null }, '2026-06-15')).toEqual({ add: ['2026-06'], subtract: ['2026-06-17', '2026-06-18', '2026-06-19',
       '2026-06-20', '2026-06-21', '2026-06-22', '2026-06-23', '2026-06-24', '2026-06-25', '2026-06-26', '2026-06-27', '2026-06-28', '2026-06-29', '2026-06-30'] });
     expect(bucketPlan({ fromDay: null, toDay: '2026-06-13' }, '2026-06-15')).toEqual({ add: ['ALL'], subtract: ['2026-06-14', '2026-06-15', '2026-06-16'] });
+  });
+
+  test('with the first counted day known, nothing before it is read: far-back windows cost a few buckets, not one per month since year 0', () => {
+    const today = '2026-06-15';
+    const far = { fromDay: null, toDay: '0000-01-01' };
+    expect(monthsSpanned(far, today)).toBe(2026 * 12 + 6); // without the first day: a month bucket per month since year 0
+    expect(monthsSpanned({ fromDay: '2026-01-03', toDay: '2026-03-01' }, today)).toBe(3);
+    expect(monthsSpanned({ fromDay: null, toDay: '2026-06-13' }, today)).toBe(1);
+    expect(monthsSpanned({ fromDay: '2027-01-01', toDay: null }, today)).toBe(0);
+    expect(bucketCount(bucketPlan({ fromDay: '1990-01-01', toDay: '2026-06-13' }, today))).toBeGreaterThan(400);
+    expect(bucketPlan(far, today, '2026-05-01')).toEqual({ add: [], subtract: [] });
+    expect(bucketPlan({ fromDay: '1900-01-01', toDay: null }, today, '2026-05-01')).toEqual({ add: ['ALL'], subtract: [] });
+    expect(bucketPlan({ fromDay: '0001-01-01', toDay: '2026-05-31' }, today, '2026-05-01')).toEqual({ add: ['2026-05'], subtract: [] });
+    // All time less what came after, when that is fewer buckets than the span from the first day.
+    expect(bucketPlan({ fromDay: null, toDay: '2026-06-13' }, today, '2024-01-01')).toEqual({ add: ['ALL'], subtract: ['2026-06-14', '2026-06-15', '2026-06-16'] });
+    // A start after the first day plans as before; nothing counted yet reads nothing.
+    expect(bucketPlan({ fromDay: '2026-06-01', toDay: '2026-06-02' }, today, '2026-05-01')).toEqual({ add: ['2026-06-01', '2026-06-02'], subtract: [] });
+    expect(bucketPlan({ fromDay: null, toDay: null }, today, null)).toEqual({ add: [], subtract: [] });
   });
 
   test('a series needs both ends and at most 366 days', () => {

@@ -29,4 +29,12 @@ describe('calendar days of a time zone', () => {
     expect(daysInclusive('2024-01-02', '2024-01-01')).toBe(0);
     expect(daysBetween('2025-12-30', '2026-01-02')).toEqual(['2025-12-30', '2025-12-31', '2026-01-01', '2026-01-02']);
   });
+
+  test('years 0–99 are those years, not 1900–1999 (Date.UTC\'s reading; /stats accepts any year from 0000)', () => {
+    expect(localDate('0050-06-01T12:00:00Z', 'Asia/Shanghai')).toBe('0050-06-01');
+    expect(localDate('0000-01-01T00:00:00Z', 'UTC')).toBe('0000-01-01');
+    expect(lastOfMonth('0050-02-03')).toBe('0050-02-28');
+    expect(lastOfMonth('0004-02-03')).toBe('0004-02-29');
+    expect(addDays(lastOfMonth('0099-12-01'), 1)).toBe('0100-01-01');
+  });
 });
