@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { GridflowFunction, ENTRY_METADATA } from '#infra/constructs/gridflow-function.js';
-import { HANDLERS } from '#infra/county-stack.js';
+import { HANDLERS } from '#infra/handlers.js';
 import { bundleContents } from './bundle-contents.js';
 import { note } from './output.js';
 import { median, round } from './percentiles.js';

@@ -11,8 +11,7 @@
  * One other design is priced from the same counts (see `designs`): the cheapest the author can argue for (no
  * state machine: a one-time EventBridge Scheduler schedule per due point).
  */
-import { ROUTES } from '#infra/constructs/http-api.js';
-import { HANDLERS } from '#infra/county-stack.js';
+import { HANDLERS, ROUTES } from '#infra/handlers.js';
 import type { Incident, Level } from '#domain/incident.js';
 import type { IncidentUsage } from './meter.js';
 import { round } from './percentiles.js';

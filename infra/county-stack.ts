@@ -29,7 +29,8 @@ import type { Channel } from '#config/deployment-schema.js';
 import { IncidentWorkflow } from '#workflows/incident-workflow.js';
 import { OpsAlarms } from './constructs/alarms.js';
 import { GridflowFunction, REPO_ROOT } from './constructs/gridflow-function.js';
-import { CountyHttpApi, type ApiFunctionName, type Throttle } from './constructs/http-api.js';
+import { CountyHttpApi, type Throttle } from './constructs/http-api.js';
+import { HANDLERS, type ApiFunctionName, type FunctionName } from './handlers.js';
 import { ConsoleHosting } from './constructs/console-hosting.js';
 import { CountyIdentity } from './constructs/identity.js';
 import { IncidentTable } from './constructs/incident-table.js';
@@ -37,22 +38,6 @@ import { FailureQueue } from './constructs/failures.js';
 import { LevelTopics, notificationKey } from './constructs/level-topics.js';
 import { CITY_PUBLISHER_TAG } from './city-stack.js';
 import { acknowledgeWildcards } from './nag.js';
-
-export type FunctionName = ApiFunctionName | 'sync' | 'await' | 'reconcile' | 'relay';
-
-/** Handler files, relative to the repository root (also the `gridflow:entry` metadata the local runtime reads). */
-export const HANDLERS: Readonly<Record<FunctionName, string>> = {
-  report: 'functions/api/report.ts',
-  getIncident: 'functions/api/get-incident.ts',
-  listIncidents: 'functions/api/list-incidents.ts',
-  act: 'functions/api/act.ts',
-  stats: 'functions/api/stats.ts',
-  health: 'functions/api/health.ts',
-  sync: 'functions/workflow/sync.ts',
-  await: 'functions/workflow/await.ts',
-  reconcile: 'functions/workflow/reconcile.ts',
-  relay: 'functions/channels/relay.ts',
-};
 
 export interface CountyStackProps extends StackProps {
   readonly county: County;

@@ -1,14 +1,13 @@
 /**
  * The Lambda handlers the local runtime serves in-process: the same modules the county stack bundles,
  * keyed by the entry path the stack records in each function's `gridflow:entry` metadata. The API routes
- * are the stack's own (infra/constructs/http-api.ts), so the local API cannot drift from the cloud's.
+ * are the stack's own (infra/handlers.ts), so the local API cannot drift from the cloud's.
  * Import this module only after the runtime has set the environment (table, endpoints, topics):
  * handlers create their SDK clients at module scope, as in Lambda.
  */
 import type { Context } from 'aws-lambda';
 import type { HttpEvent, HttpResult } from '#commons/http.js';
-import { ROUTES as STACK_ROUTES } from '#infra/constructs/http-api.js';
-import { HANDLERS as ENTRIES } from '#infra/county-stack.js';
+import { HANDLERS as ENTRIES, ROUTES as STACK_ROUTES } from '#infra/handlers.js';
 import { handler as act } from '../functions/api/act.js';
 import { handler as getIncident } from '../functions/api/get-incident.js';
 import { handler as health } from '../functions/api/health.js';
@@ -30,7 +29,7 @@ export const HANDLERS: Record<string, TaskHandler> = Object.fromEntries(Object.e
 
 /** API routes as the county stack declares them; only /health goes without the JWT authorizer. */
 export const ROUTES = STACK_ROUTES.map((r) => ({
-  method: r.method as 'GET' | 'POST',
+  method: r.method,
   path: r.path,
   auth: r.fn !== 'health',
   entry: ENTRIES[r.fn],

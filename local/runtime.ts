@@ -20,14 +20,14 @@ import { ensureTable } from '#storage/create-table.js';
 import { resetClock, startClockAt } from '#commons/clock.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
-import { synthCountyTemplate } from '#infra/synth-county.js';
 import { startAwsEndpoints, type AwsEndpoints, type PublishRequest } from './aws-endpoints.js';
 import { startDynamoDbLocal, superviseDynamoDbLocal } from './dynamodb-local.js';
 import { checkAgainstTable } from './config-check.js';
 import { assertWritableDir } from './data-dir.js';
 import { startGateway, type RunningGateway } from './http-gateway.js';
 import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
-import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION, renderDefinition } from './stepfunctions/definition.js';
+import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './stepfunctions/definition.js';
+import { synthesizedDefinition } from './synthesized-definition.js';
 import { LocalStepFunctions } from './stepfunctions/runner.js';
 import { createLocalVerifier } from './tokens.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
@@ -144,8 +144,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     // 2. The state machine CDK synthesizes for this county's stack (bundling skipped: code runs in-process).
     // Without the webhooks: here the notification sink posts them, and a local one may be plain http://
     // (the cloud stack, which subscribes them to SNS, refuses that).
-    const { template } = synthCountyTemplate({ ...county, webhooks: [] }, { bundle: false });
-    const { definition, functions } = renderDefinition(template);
+    const { definition, functions } = await synthesizedDefinition({ ...county, webhooks: [] });
 
     // 3. Handlers are imported once the environment points their module-scope SDK clients here.
     let handlers: Record<string, (event: unknown, context: Context) => Promise<unknown>> | undefined;

@@ -9,19 +9,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES, type ApiFunctionName } from '../handlers.js';
 import { acknowledge } from '../nag.js';
-
-export type ApiFunctionName = 'report' | 'getIncident' | 'listIncidents' | 'act' | 'stats' | 'health';
-
-/** The routes of contract §4 and the handler that serves each. */
-export const ROUTES: readonly { method: apigw.HttpMethod; path: string; fn: ApiFunctionName }[] = [
-  { method: apigw.HttpMethod.POST, path: '/incidents', fn: 'report' },
-  { method: apigw.HttpMethod.GET, path: '/incidents', fn: 'listIncidents' },
-  { method: apigw.HttpMethod.GET, path: '/incidents/{id}', fn: 'getIncident' },
-  { method: apigw.HttpMethod.POST, path: '/incidents/{id}/actions', fn: 'act' },
-  { method: apigw.HttpMethod.GET, path: '/stats', fn: 'stats' },
-  { method: apigw.HttpMethod.GET, path: '/health', fn: 'health' },
-];
 
 export interface Throttle { readonly rateLimit: number; readonly burstLimit: number }
 
@@ -111,7 +100,7 @@ export class CountyHttpApi extends Construct {
       }
       const routes = this.api.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [apigw.HttpMethod[route.method]],
         integration,
         ...(route.fn === 'health' ? { authorizer: new apigw.HttpNoneAuthorizer() } : {}),
       });

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { redactCounty } from '#config/redact.js';
 import { INDEXES } from '#storage/table-design.js';
 import { createTableInput } from '#storage/create-table.js';
-import { HANDLERS, type FunctionName } from '#infra/county-stack.js';
+import { HANDLERS, type FunctionName } from '#infra/handlers.js';
 import { actionsOf, allTemplates, build, definitionJson, resourcesOf, shouyang, statementsOfRole, testville, testville4, type Json } from './support.js';
 
 const county = shouyang();

@@ -12,7 +12,7 @@ import type { Caller } from '#domain/incident.js';
 import { applyAction, reportIncident } from '#domain/lifecycle.js';
 import { toIncidentView } from '#domain/view.js';
 import { domainCounty } from '../helpers/domain-county.js';
-import { ROUTES as STACK_ROUTES } from '#infra/constructs/http-api.js';
+import { ROUTES as STACK_ROUTES } from '#infra/handlers.js';
 
 const FILE = new URL('../../docs/openapi.json', import.meta.url);
 const doc = buildOpenApi();
