@@ -8,7 +8,8 @@
  * 15:00-18:00), National Day 1-7 October 2026 off, 10 October worked; `sanitation` is 4 working hours at grid
  * and 2 working days at town.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +25,14 @@ const bj = (local: string) => new Date(`${local}+08:00`);
 /** The real `npm start -- --clock ISO` on `dataDir`: each run of the drill is the county restarted at another instant. */
 const start = (dataDir: string, clock: string) => spawnCounty({ configFile: CONFIG, dataDir, args: ['--clock', clock] });
 
-/** `npm run -s deadline -- ...` as ops run it. */
-function deadlineCli(...args: string[]): { deadline: string; reminderAt: string } {
+/**
+ * `npm run -s deadline -- ...` as ops run it. Not execFileSync: blocking the event loop for the seconds a tsx start
+ * takes lets the county close an idle keep-alive connection unseen, and the next request on it fails (ECONNRESET).
+ */
+async function deadlineCli(...args: string[]): Promise<{ deadline: string; reminderAt: string }> {
   const { NODE_OPTIONS: _jest, ...env } = process.env;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/deadline.ts', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
-  return JSON.parse(out) as { deadline: string; reminderAt: string };
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/deadline.ts', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8' });
+  return JSON.parse(stdout) as { deadline: string; reminderAt: string };
 }
 
 test('a drill over the National Day week: the deadline skips the holiday, the extended deadline fires, the town gets working days and a working-days extension', async () => {
@@ -56,7 +60,7 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
     const lag = Date.parse(incident.createdAt) - bj('2026-09-30T16:00').getTime();
     expect(incident.deadline).toBe(new Date(bj('2026-10-08T10:30').getTime() + lag).toISOString());
     // The same instants `npm run deadline` prints for that start: one module computes both.
-    const cli = deadlineCli('--config', CONFIG, '--category', 'sanitation', '--level', 'grid', '--at', incident.createdAt);
+    const cli = await deadlineCli('--config', CONFIG, '--category', 'sanitation', '--level', 'grid', '--at', incident.createdAt);
     expect(cli.deadline).toBe(incident.deadline);
 
     // A working-time extension: two more working hours from the current deadline, approved by the town.
@@ -119,22 +123,22 @@ test('a drill over the National Day week: the deadline skips the holiday, the ex
   }
 }, 240_000);
 
-test('`npm run deadline` prints the demo county\'s instants and refuses what it cannot compute', () => {
+test('`npm run deadline` prints the demo county\'s instants and refuses what it cannot compute', async () => {
   // The worked examples of the closing note (counties/shouyang.json, 2026 national schedule).
-  expect(deadlineCli('--county', 'shouyang', '--category', 'sanitation', '--level', 'grid', '--at', '2026-09-30T16:00:00+08:00'))
+  expect(await deadlineCli('--county', 'shouyang', '--category', 'sanitation', '--level', 'grid', '--at', '2026-09-30T16:00:00+08:00'))
     .toEqual({ deadline: '2026-10-08T02:30:00.000Z', reminderAt: '2026-10-08T01:42:00.000Z' });
-  expect(deadlineCli('--county', 'shouyang', '--category', 'information-collection', '--level', 'grid', '--at', '2026-09-30T10:00:00+08:00'))
+  expect(await deadlineCli('--county', 'shouyang', '--category', 'information-collection', '--level', 'grid', '--at', '2026-09-30T10:00:00+08:00'))
     .toEqual({ deadline: '2026-10-10T09:30:00.000Z', reminderAt: '2026-10-10T02:06:00.000Z' });
-  expect(deadlineCli('--county', 'shouyang', '--category', 'sanitation', '--level', 'town', '--at', '2026-02-13T15:00:00+08:00'))
+  expect(await deadlineCli('--county', 'shouyang', '--category', 'sanitation', '--level', 'town', '--at', '2026-02-13T15:00:00+08:00'))
     .toEqual({ deadline: '2026-02-24T09:30:00.000Z', reminderAt: '2026-02-24T03:54:00.000Z' });
   // Calendar time stays calendar time.
-  expect(deadlineCli('--county', 'shouyang', '--category', 'conflict', '--level', 'grid', '--at', '2026-09-30T16:00:00+08:00'))
+  expect(await deadlineCli('--county', 'shouyang', '--category', 'conflict', '--level', 'grid', '--at', '2026-09-30T16:00:00+08:00'))
     .toEqual({ deadline: '2026-10-01T08:00:00.000Z', reminderAt: '2026-10-01T03:12:00.000Z' });
   for (const args of [
     ['--county', 'shouyang', '--category', 'nope', '--level', 'grid', '--at', '2026-09-30T16:00:00+08:00'],
     ['--county', 'shouyang', '--category', 'sanitation', '--level', 'county', '--at', '2026-09-30T16:00:00+08:00'],
     ['--county', 'shouyang', '--category', 'sanitation', '--level', 'grid', '--at', 'tomorrow'],
   ]) {
-    expect(() => deadlineCli(...args)).toThrow(/Command failed/);
+    await expect(deadlineCli(...args)).rejects.toThrow(/Command failed/);
   }
 }, 60_000);
