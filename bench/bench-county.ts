@@ -15,7 +15,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCounty, loadCountyFile } from '#config/county-loader.js';
+import { loadCounty, loadCountyFile, parseCounty } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import { localName } from '#config/names.js';
 import { nominalMs } from '#domain/deadlines.js';
@@ -42,14 +42,17 @@ export function compress(spec: DeadlineSpec, daySeconds: number): string {
 
 export interface BenchCounty {
   county: County;
+  /** The demo's towns repeated this many times (bench --scale; ten-times.ts). */
+  scale: number;
   /** The demo county as shipped: real deadlines, for seeded history. */
   demo: County;
   file: string;
   daySeconds: number;
 }
 
-export function writeBenchCounty(dir: string, daySeconds: number): BenchCounty {
-  const demo = loadCounty(DEMO_COUNTY_ID);
+export function writeBenchCounty(dir: string, daySeconds: number, scale = 1): BenchCounty {
+  const shipped = loadCounty(DEMO_COUNTY_ID);
+  const demo = scale === 1 ? shipped : parseCounty(scaledCounty(shipped as unknown as Json, scale), `${DEMO_COUNTY_ID} x${scale}`);
   const ladderOf = (iso: (level: string) => string) => Object.fromEntries(demo.ladder.map((l) => [l, iso(l)]));
   const raw = {
     ...demo,
@@ -71,5 +74,29 @@ export function writeBenchCounty(dir: string, daySeconds: number): BenchCounty {
   };
   const file = join(dir, `${demo.id}.bench.json`);
   writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
-  return { county: loadCountyFile(file), demo, file, daySeconds };
+  return { county: loadCountyFile(file), scale, demo, file, daySeconds };
+}
+
+type Json = Record<string, unknown>;
+
+/** The demo county with its towns repeated `factor` times under new ids (the first copy keeps the originals). */
+export function scaledCounty(demo: Json, factor: number): Json {
+  const towns = demo.towns as Json[];
+  let phone = 13900000000;
+  const person = (p: Json, k: number): Json => ({
+    ...p, id: k === 0 ? p.id : `${String(p.id)}-x${k}`,
+    ...(p.phone ? { phone: String(phone++) } : {}),
+    ...(p.email ? { email: String(p.email).replace('@', k === 0 ? '@' : `+x${k}@`) } : {}),
+  });
+  const copies = Array.from({ length: factor }, (_, k) => towns.map((t) => ({
+    ...t,
+    id: k === 0 ? t.id : `${String(t.id)}-x${k}`,
+    supervisors: (t.supervisors as Json[]).map((p) => person(p, k)),
+    communities: (t.communities as Json[]).map((c) => ({
+      ...c,
+      id: k === 0 ? c.id : `${String(c.id)}-x${k}`,
+      grids: (c.grids as Json[]).map((g) => ({ ...g, id: k === 0 ? g.id : `${String(g.id)}-x${k}`, leader: person(g.leader as Json, k) })),
+    })),
+  })));
+  return { ...demo, towns: copies.flat() };
 }

@@ -72,6 +72,7 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
   const apiRequests = Object.values(replay.delta.http).reduce((a, b) => a + b, 0);
   const alwaysIn = Object.values(INDEXES).filter((i) => i.sortKey === 'gsiCreated').length;
   const extras: MonthlyExtras = {
+    incidentsPerMonth: COUNTY_INCIDENTS_PER_MONTH * s.bench.scale,
     lists: {
       perMonth: people * ASSUMPTIONS.listsPerPersonPerDay * 30,
       readUnits: listing?.queries[0]?.large.readUnitsPerCall ?? 4,
@@ -79,7 +80,7 @@ export async function runCost(s: Session, replay: ReplayRun, listing: ListingRes
     },
     reconciler: {
       runs: ASSUMPTIONS.reconcileRunsPerMonth,
-      activeIncidents: round(activeIncidents(replay, s.bench.daySeconds)),
+      activeIncidents: round(activeIncidents(replay, s.bench.daySeconds, s.bench.scale)),
       readUnitsPerActive: reconciler.readUnitsPerActive,
       msPerActive: reconciler.msPerActive,
     },
@@ -147,13 +148,13 @@ const priceKeys = ['stepFunctionsPerTransition', 'lambdaPerRequest', 'lambdaPerG
  * Incidents a workflow holds at a time in a real county: arrivals a day times the days an incident stays
  * open or waits for verification (from the replay's records, in county days).
  */
-function activeIncidents(replay: ReplayRun, daySeconds: number): number {
+function activeIncidents(replay: ReplayRun, daySeconds: number, scale: number): number {
   const lives = replay.incidents.flatMap((i) => {
     const end = [...i.timeline].reverse().find((e) => e.type === 'closed' || e.type === 'rejected');
     return end ? [(Date.parse(end.at) - Date.parse(i.createdAt)) / 1000 / daySeconds] : [];
   });
   const meanDays = lives.reduce((a, b) => a + b, 0) / Math.max(1, lives.length);
-  return (COUNTY_INCIDENTS_PER_MONTH / 30) * meanDays;
+  return ((COUNTY_INCIDENTS_PER_MONTH * scale) / 30) * meanDays;
 }
 
 /** Two reconciler runs: the first resumes whatever has no execution (seeded history), the second is the steady state. */

@@ -18,7 +18,6 @@ import { round } from './percentiles.js';
 import type { PriceList } from './prices.js';
 import { pathOf, type Path } from './replay.js';
 import type { StackFacts } from './stack-facts.js';
-import { COUNTY_INCIDENTS_PER_MONTH } from './workload.js';
 
 const SYNC = 'functions/workflow/sync.ts';
 const AWAIT = 'functions/workflow/await.ts';
@@ -191,6 +190,8 @@ export function price(u: Units, prices: PriceList): CostLines {
 /** Everything a county pays in a month besides the incidents' own lifecycles. */
 export interface MonthlyExtras {
   /** List requests a month (people opening their lists) and what one costs. */
+  /** The county's incidents a month (the demo's COUNTY_INCIDENTS_PER_MONTH, times the bench's scale). */
+  incidentsPerMonth: number;
   lists: { perMonth: number; readUnits: number; ms: number };
   /** The reconciler: runs a month, and per run its units at the county's typical number of active incidents. */
   reconciler: { runs: number; activeIncidents: number; readUnitsPerActive: number; msPerActive: number };
@@ -224,7 +225,7 @@ export interface MonthlyCost {
 }
 
 export function monthly(mix: Record<string, number>, perPath: Record<string, Units>, extras: MonthlyExtras, facts: StackFacts, prices: PriceList): MonthlyCost {
-  const n = COUNTY_INCIDENTS_PER_MONTH;
+  const n = extras.incidentsPerMonth;
   const lifecycle = Object.entries(mix).reduce((s, [path, share]) => s + share * (perPath[path] ? price(perPath[path]!, prices).total : 0), 0) * n;
   const listEntry = 'functions/api/list-incidents.ts';
   const listMem = (facts.memoryMb[listEntry] ?? 512) / 1024;

@@ -4,17 +4,25 @@
  * reminder already sent, as the workflow would have done) and their workflows are started as the reconciler
  * resumes them. The lag is from each deadline to the `escalated` event on its timeline, and to the message
  * that tells the town. Memory: heap and RSS after GC, before seeding and once every workflow waits, over N.
+ *
+ * The floor: the burst's own DynamoDB write requests (counted by the meter from the deadline until every
+ * workflow waits again), timed as plain PutItems of incident-sized items at the engine's best concurrency
+ * (16 in flight). No product can escalate faster than its database takes its writes; the ratio of the p99 lag
+ * to that floor is the product's share, comparable between machines (a transaction counts as one request, so
+ * the floor is if anything low and the ratio high).
  */
 import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { toItem } from '#storage/incident-item.js';
 import { DEADLINE_CATEGORY, DEADLINE_GRID_SECONDS } from './bench-county.js';
 import { actorsOf, liveThrough, type Plan } from './history.js';
 import { settledMemory } from './memory.js';
 import { NotificationTail } from './notifications.js';
 import { note } from './output.js';
 import { round, summarize, type Summary } from './percentiles.js';
-import { sleep, waitUntil } from './pool.js';
+import { runPool, sleep, waitUntil } from './pool.js';
 import type { Session } from './session.js';
-import { getIncidents, seedIncidents } from './table.js';
+import { deleteItems, getIncidents, seedIncidents, withFreshId } from './table.js';
 import { placesOf, rng } from './workload.js';
 
 export interface DeadlinesOptions { incidents: number; leadSeconds: number }
@@ -34,6 +42,8 @@ export interface DeadlinesResult {
   notificationLagMs: Summary;
   /** From the deadline second until the last escalation. */
   burstSeconds: number;
+  /** The database's floor for the burst's writes (see the header), and the p99 lags over it. */
+  floor: { writeRequests: number; perSecond: number; seconds: number; escalatedP99Ratio: number; townMessageP99Ratio: number };
   memory: { heapBeforeMiB: number; heapAfterMiB: number; rssBeforeMiB: number; rssAfterMiB: number; heapPerIncidentKiB: number; rssPerIncidentKiB: number };
 }
 
@@ -70,12 +80,14 @@ export async function runDeadlines(s: Session, opts: DeadlinesOptions = DEADLINE
   const allWaitingBeforeDeadline = Date.now() < second;
   const after = await settledMemory();
 
+  const mark = s.meter.mark();
   await sleep(second - Date.now());
   note('deadlines: the second has come, waiting for the escalations');
   const notices = await Promise.all(incidents.map((i) => tail.next(i.id, 'escalated', town, 240_000)));
   tail.stop();
   // Each workflow still moves to its town stage and parks there; let that finish before anything else runs.
   await waitUntil(() => s.settled(), 120_000, 100);
+  const writeRequests = Object.values(s.meter.since(mark).dynamo).reduce((n, t) => n + (t.writeUnits > 0 ? t.ops : 0), 0);
   const stored = await getIncidents(s, incidents.map((i) => i.id));
   const deadlineOf = new Map(incidents.map((i) => [i.id, Date.parse(i.deadline!)]));
   const lags: number[] = [];
@@ -88,6 +100,15 @@ export async function runDeadlines(s: Session, opts: DeadlinesOptions = DEADLINE
   }
   const noticeLags = notices.flatMap((n, i) => (n ? [Date.parse(n.publishedAt) - deadlines[i]!] : []));
   const n = opts.incidents;
+  const lagMs = summarize(lags);
+  const notificationLagMs = summarize(noticeLags);
+
+  note(`deadlines: the floor, ${writeRequests} PutItems of the burst's incidents at 16 in flight`);
+  const items = stored.map(toItem);
+  const floorItems = Array.from({ length: writeRequests }, (_, i) => withFreshId(items[i % items.length]!));
+  const floorRun = await runPool(floorItems.length, 16, (i) => s.doc.send(new PutCommand({ TableName: s.tableName, Item: floorItems[i]! })).then(() => undefined));
+  await deleteItems(s, floorItems);
+  const floorSeconds = floorRun.wallMs / 1000;
   return {
     incidents: n,
     deadlineSecond: new Date(second).toISOString(),
@@ -95,9 +116,13 @@ export async function runDeadlines(s: Session, opts: DeadlinesOptions = DEADLINE
     startSeconds: round(startSeconds, 1),
     allWaitingBeforeDeadline,
     escalated: lags.length,
-    lagMs: summarize(lags),
-    notificationLagMs: summarize(noticeLags),
+    lagMs,
+    notificationLagMs,
     burstSeconds: round((last - second) / 1000, 1),
+    floor: {
+      writeRequests, perSecond: round(writeRequests / floorSeconds, 1), seconds: round(floorSeconds, 1),
+      escalatedP99Ratio: round(lagMs.p99 / (floorSeconds * 1000)), townMessageP99Ratio: round(notificationLagMs.p99 / (floorSeconds * 1000)),
+    },
     memory: {
       heapBeforeMiB: round(before.heapUsedMiB, 1), heapAfterMiB: round(after.heapUsedMiB, 1),
       rssBeforeMiB: round(before.rssMiB, 1), rssAfterMiB: round(after.rssMiB, 1),
@@ -106,3 +131,4 @@ export async function runDeadlines(s: Session, opts: DeadlinesOptions = DEADLINE
     },
   };
 }
+

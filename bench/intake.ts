@@ -6,16 +6,15 @@
  * reports start are held at their first task meanwhile (one local database serves both; in the cloud they
  * would not slow the API), then run and are metered; a second, shorter run lets them run alongside.
  */
-import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { fromItem, toItem } from '#storage/incident-item.js';
+import { toItem } from '#storage/incident-item.js';
 import { HOLD_CATEGORY } from './bench-county.js';
 import { dynamoTotals, type MeterDelta } from './meter.js';
 import { note } from './output.js';
 import { round, summarize, type Summary } from './percentiles.js';
 import { runPool, waitUntil } from './pool.js';
 import type { Session } from './session.js';
-import { deleteItems, getIncidents } from './table.js';
+import { deleteItems, getIncidents, withFreshId } from './table.js';
 import { placesOf, reportBody, rng } from './workload.js';
 
 export interface IntakeOptions { reports: number; warmup: number; concurrency: number; liveReports: number }
@@ -131,10 +130,4 @@ function perReport(d: MeterDelta, requestPath: MeterDelta, n: number): IntakeRes
     requestPath: { writeUnits: round(request.writeUnits / n, 2), readUnits: round(request.readUnits / n, 2), dynamoOps: ops(requestPath) },
     transitions: round(d.transitions / n, 2), workflowInvocations: round(invocations / n, 2), snsPublishes: round(d.snsPublishes / n, 2),
   };
-}
-
-function withFreshId(item: Record<string, unknown>): Record<string, unknown> {
-  const incident = fromItem(item);
-  const id = randomUUID();
-  return toItem({ ...incident, id, workflow: { ...incident.workflow, executionName: `${id}-1` } });
 }

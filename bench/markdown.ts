@@ -56,7 +56,7 @@ export function toMarkdown(r: BenchResults & { startedAt?: unknown; machine?: un
         ['deadline → `escalated` on the timeline', f(d.lagMs.p50, 0), f(d.lagMs.p99, 0), f(d.lagMs.max, 0)],
         ['deadline → message to the town published', f(d.notificationLagMs.p50, 0), f(d.notificationLagMs.p99, 0), f(d.notificationLagMs.max, 0)],
       ],
-    ), `Memory per waiting incident: ${d.memory.heapPerIncidentKiB} KiB of heap, ${d.memory.rssPerIncidentKiB} KiB of RSS (heap ${d.memory.heapBeforeMiB} → ${d.memory.heapAfterMiB} MiB). Workflows resumed in ${d.startSeconds} s, all waiting before the deadline: ${d.allWaitingBeforeDeadline}.`);
+    ), `The database's floor for the burst: its ${d.floor.writeRequests} write requests take ${d.floor.seconds} s as plain PutItems at 16 in flight (${d.floor.perSecond}/s); the p99 lags are ${d.floor.escalatedP99Ratio}× (escalated) and ${d.floor.townMessageP99Ratio}× (town told) that floor. Memory per waiting incident: ${d.memory.heapPerIncidentKiB} KiB of heap, ${d.memory.rssPerIncidentKiB} KiB of RSS (heap ${d.memory.heapBeforeMiB} → ${d.memory.heapAfterMiB} MiB). Workflows resumed in ${d.startSeconds} s, all waiting before the deadline: ${d.allWaitingBeforeDeadline}.`);
   }
   if (r.replay) {
     const p = r.replay;

@@ -70,7 +70,9 @@ export async function runReplay(s: Session, opts: ReplayOptions = REPLAY_DEFAULT
   const random = rng(opts.seed);
   const places = placesOf(county);
   const actors = actorsOf(county);
-  const n = Math.round(COUNTY_INCIDENTS_4_MONTHS / opts.sample);
+  // A county `scale` times the demo has as many times its incidents.
+  const countyIncidents = COUNTY_INCIDENTS_4_MONTHS * s.bench.scale;
+  const n = Math.round(countyIncidents / opts.sample);
   const span = REPLAY_DAYS * daySeconds * 1000;
   // Poisson arrivals over the span: sorted uniform instants.
   const arrivals = Array.from({ length: n }, () => random() * span).sort((a, b) => a - b);
@@ -87,7 +89,7 @@ export async function runReplay(s: Session, opts: ReplayOptions = REPLAY_DEFAULT
   const usage = s.meter.attribute();
   const started = Date.now() + 500;
   const from = new Date(started).toISOString();
-  note(`replay: ${n} incidents (1 in ${opts.sample} of a county's ${COUNTY_INCIDENTS_4_MONTHS} in four months) over ${round(span / 1000)} s`);
+  note(`replay: ${n} incidents (1 in ${opts.sample} of a county's ${countyIncidents} in four months) over ${round(span / 1000)} s`);
 
   const lifecycle = async (plan: Plan, at: number): Promise<Trace> => {
     const trace: Trace = { id: null, plan, raceLosses: 0, statuses: {}, refusals: [] };
@@ -210,7 +212,7 @@ function summarizeReplay(args: {
   const { writeUnits, readUnits } = Object.values(delta.dynamo).reduce((acc, t) => ({ writeUnits: acc.writeUnits + t.writeUnits, readUnits: acc.readUnits + t.readUnits }), { writeUnits: 0, readUnits: 0 });
   return {
     scaling: {
-      cityIncidents4Months: 102_326, countyIncidents4Months: COUNTY_INCIDENTS_4_MONTHS, sample: args.opts.sample,
+      cityIncidents4Months: 102_326, countyIncidents4Months: COUNTY_INCIDENTS_4_MONTHS * args.s.bench.scale, sample: args.opts.sample,
       incidents: traces.length, daySeconds: args.daySeconds, replaySeconds: round(args.span / 1000),
     },
     planned: tally(traces.map((t) => t.plan.outcome)),

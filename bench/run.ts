@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --only intake,listing] [--replay-sample 20] [--runs 5]`: every measurement of
+ * `npm run bench [-- --only intake,listing] [--replay-sample 20] [--runs 5] [--scale 10]`: every measurement of
  * docs/performance.md, printed and written to bench/results/latest.json, with its tables in latest.md (the
- * handlers' own log lines go to bench/results/handlers.log).
+ * handlers' own log lines go to bench/results/handlers.log). `--scale N` runs a county of the demo's towns
+ * repeated N times (bench/bench-county.ts) with N times its incidents: its figures are that county's (record
+ * such a run under a name of its own, e.g. `--record 2026-12-02-x10`).
  *
  * Order: the local county starts while the cold-start bundles build; the cold-start processes run while the
  * county idles; then, in one county: listing (100 incidents, then 10,000), intake, deadlines, replay, and the
@@ -37,6 +39,7 @@ function options() {
     options: {
       only: { type: 'string', multiple: true },
       'replay-sample': { type: 'string' },
+      scale: { type: 'string' },
       runs: { type: 'string' },
       record: { type: 'string' },
     },
@@ -52,6 +55,7 @@ function options() {
   return {
     selected: (m: Measurement) => only.length === 0 || only.includes(m),
     replaySample: positive(values['replay-sample'], REPLAY_DEFAULTS.sample, 'replay-sample'),
+    scale: positive(values.scale, 1, 'scale'),
     runs: positive(values.runs, 5, 'runs'),
     record: values.record,
   };
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
   const results: BenchResults & { startedAt: string; machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string } } & Record<string, unknown> = {
     startedAt: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-    options: { replaySample: opts.replaySample, coldStartRuns: opts.runs, daySeconds: DAY_SECONDS },
+    options: { replaySample: opts.replaySample, scale: opts.scale, coldStartRuns: opts.runs, daySeconds: DAY_SECONDS },
   };
   const timings: Record<string, number> = {};
   const load: Record<string, [number, number]> = {};
@@ -86,7 +90,7 @@ async function main(): Promise<void> {
   try {
     const needsCounty = MEASUREMENTS.some((m) => m !== 'cold-start' && opts.selected(m));
     // The county boots (DynamoDB Local is a JVM) while CDK builds the bundles in this process.
-    const starting = needsCounty ? phase('countyStart', () => startSession({ daySeconds: DAY_SECONDS, logs })) : undefined;
+    const starting = needsCounty ? phase('countyStart', () => startSession({ daySeconds: DAY_SECONDS, logs, scale: opts.scale })) : undefined;
     starting?.catch(() => undefined);
     if (opts.selected('cold-start')) {
       const t0 = Date.now();

@@ -44,9 +44,9 @@ export function routeKeyOf(method: string, path: string): string {
   return `${method} ${bare}`;
 }
 
-export async function startSession(opts: { daySeconds: number; logs: LogTap }): Promise<Session> {
+export async function startSession(opts: { daySeconds: number; logs: LogTap; scale?: number }): Promise<Session> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-bench-'));
-  const bench = writeBenchCounty(dataDir, opts.daySeconds);
+  const bench = writeBenchCounty(dataDir, opts.daySeconds, opts.scale ?? 1);
   // The periodic reconciler would resume seeded history; the bench starts the workflows it needs itself.
   const local = await startLocalCounty({ configFile: bench.file, dataDir, port: 0, reconcileEverySeconds: 10 * 86_400 });
 

@@ -54,6 +54,7 @@ export function printSummary(r: BenchResults): void {
     say(`\nDEADLINES  (${d.incidents} incidents due in the second ${d.deadlineSecond})`);
     say(`  deadline -> escalated   p50 ${num(d.lagMs.p50, 0)} ms   p99 ${num(d.lagMs.p99, 0)} ms   max ${num(d.lagMs.max, 0)} ms   (${d.escalated} escalated; all done ${d.burstSeconds} s after the second)`);
     say(`  deadline -> town told   p50 ${num(d.notificationLagMs.p50, 0)} ms   p99 ${num(d.notificationLagMs.p99, 0)} ms`);
+    say(`  the database's floor: ${d.floor.writeRequests} write requests take ${d.floor.seconds} s as plain PutItems (${d.floor.perSecond}/s); p99 over it: escalated ${d.floor.escalatedP99Ratio}x, town told ${d.floor.townMessageP99Ratio}x`);
     say(`  memory per waiting incident: ${d.memory.heapPerIncidentKiB} KiB heap, ${d.memory.rssPerIncidentKiB} KiB RSS (heap ${d.memory.heapBeforeMiB} -> ${d.memory.heapAfterMiB} MiB)`);
   }
   if (r.replay) {

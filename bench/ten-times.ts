@@ -10,34 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCounty } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
+import { scaledCounty } from './bench-county.js';
 import { stackFacts } from './stack-facts.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FACTOR = 10;
 
 type Json = Record<string, unknown>;
-
-/** The demo county with its towns repeated `factor` times under new ids (the first copy keeps the originals). */
-export function scaledCounty(demo: Json, factor: number): Json {
-  const towns = demo.towns as Json[];
-  let phone = 13900000000;
-  const person = (p: Json, k: number): Json => ({
-    ...p, id: k === 0 ? p.id : `${String(p.id)}-x${k}`,
-    ...(p.phone ? { phone: String(phone++) } : {}),
-    ...(p.email ? { email: String(p.email).replace('@', k === 0 ? '@' : `+x${k}@`) } : {}),
-  });
-  const copies = Array.from({ length: factor }, (_, k) => towns.map((t) => ({
-    ...t,
-    id: k === 0 ? t.id : `${String(t.id)}-x${k}`,
-    supervisors: (t.supervisors as Json[]).map((p) => person(p, k)),
-    communities: (t.communities as Json[]).map((c) => ({
-      ...c,
-      id: k === 0 ? c.id : `${String(c.id)}-x${k}`,
-      grids: (c.grids as Json[]).map((g) => ({ ...g, id: k === 0 ? g.id : `${String(g.id)}-x${k}`, leader: person(g.leader as Json, k) })),
-    })),
-  })));
-  return { ...demo, towns: copies.flat() };
-}
 
 function main(): void {
   const demo = JSON.parse(readFileSync(join(ROOT, 'counties/shouyang.json'), 'utf8')) as Json;
