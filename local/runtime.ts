@@ -44,6 +44,11 @@ export interface LocalCountyOptions {
   host?: string;
   /** Keep DynamoDB in memory (tests that need no restart). @default false */
   inMemory?: boolean;
+  /**
+   * A DynamoDB that is already running (tests share one engine per jest worker): neither started, supervised nor
+   * stopped here; the county's table gets `tableName`. @default - DynamoDB Local started for this county
+   */
+  dynamoDb?: { endpoint: string; tableName: string };
   /** How often the reconciler runs after start-up. @default 60 */
   reconcileEverySeconds?: number;
   /**
@@ -129,12 +134,12 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     // 1. The database, with its files in the data dir so data survives a restart.
     // On disk it is supervised: a dead or stalled engine is started again on the same port and files.
     const runtimeLog = new Logger({ serviceName: 'gridflow-local' });
-    const ddb = opts.inMemory ? await startDynamoDbLocal({ inMemory: true }) : await superviseDynamoDbLocal({ dataDir: join(opts.dataDir, 'dynamodb') }, {
+    const ddb = opts.dynamoDb ?? (opts.inMemory ? await startDynamoDbLocal({ inMemory: true }) : await superviseDynamoDbLocal({ dataDir: join(opts.dataDir, 'dynamodb') }, {
       onRestart: (reason) => runtimeLog.warn(`DynamoDB Local ${reason}; starting it again`),
       onGiveUp: opts.onFatal ?? ((error) => runtimeLog.error('DynamoDB Local is gone', { error })),
-    });
-    stoppers.push(() => ddb.stop());
-    const tableName = `gridflow-${county.id}`;
+    }));
+    if ('stop' in ddb) stoppers.push(() => ddb.stop());
+    const tableName = opts.dynamoDb?.tableName ?? `gridflow-${county.id}`;
     const admin = new DynamoDBClient({ endpoint: ddb.endpoint, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await ensureTable(admin, tableName);
     // A county file that removes a grid or category with open incidents is refused, listing them (contract §2).

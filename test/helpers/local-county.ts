@@ -2,10 +2,12 @@
  * A local county for integration tests: the real runtime (DynamoDB Local, the synthesized state machine,
  * the handlers behind the API Gateway stand-in) in this process, spoken to over HTTP.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalCounty, type LocalCounty } from '#local/runtime.js';
 import { countyClient, until, type CountyClient } from './county-client.js';
 
@@ -27,14 +29,41 @@ export interface TestCounty extends CountyClient {
 export async function startTestCounty(fixture = 'testville', opts: { inMemory?: boolean; dataDir?: string } = {}): Promise<TestCounty> {
   const configFile = isAbsolute(fixture) ? fixture : join(FIXTURES, `${fixture}.json`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gridflow-test-'));
-  const county = await startLocalCounty({ configFile, dataDir, port: 0, inMemory: opts.inMemory ?? true });
+  const inMemory = opts.inMemory ?? true;
+  const shared = inMemory ? sharedEngine() : undefined;
+  const county = await startLocalCounty({ configFile, dataDir, port: 0, inMemory, ...(shared ? { dynamoDb: shared } : {}) });
   const settled = async (timeoutMs = 15_000) => {
     await until('every workflow waiting at a stage', () => {
       const s = county.stepFunctions.stats();
       return s.executionsRunning === s.waitingTokens;
     }, timeoutMs);
   };
-  return { ...countyClient(county.url, dataDir), county, settled, stop: () => county.stop() };
+  const stop = async () => {
+    await county.stop();
+    // The shared engine outlives this file: give its memory back.
+    if (shared) await dropTable(shared).catch(() => undefined);
+  };
+  return { ...countyClient(county.url, dataDir), county, settled, stop };
+}
+
+/**
+ * This worker's engine of test/global-setup.mjs with a table of this county's own, or undefined when the run
+ * has none (a file run by another runner).
+ */
+function sharedEngine(): { endpoint: string; tableName: string } | undefined {
+  const endpoints = (process.env.GRIDFLOW_TEST_DYNAMODB ?? '').split(',').filter(Boolean);
+  if (endpoints.length === 0) return undefined;
+  const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+  return { endpoint: endpoints[(worker - 1) % endpoints.length]!, tableName: `gridflow-test-${randomUUID().slice(0, 8)}` };
+}
+
+async function dropTable({ endpoint, tableName }: { endpoint: string; tableName: string }): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  } finally {
+    client.destroy();
+  }
 }
 
 export const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
