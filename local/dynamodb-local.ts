@@ -313,6 +313,13 @@ export interface SupervisionOptions {
   probeTimeoutMs?: number;
   /** Unanswered probes in a row after which a live but stalled engine is killed and started again. @default 3 */
   stalledAfter?: number;
+  /**
+   * Requests the engine has answered so far, counted by its users (the local runtime counts its handlers' client).
+   * A probe left unanswered while this count grew is a busy engine, not a stalled one: a deadline burst queues
+   * thousands of writes ahead of the probe, and killing the engine then turns a slow burst into aborted workflows.
+   * @default - the probes alone decide
+   */
+  answered?: () => number;
   /** Failed restarts in a row after which supervision gives up (onGiveUp). @default 3 */
   maxRestartAttempts?: number;
   /** Told of each restart and why. */
@@ -375,9 +382,12 @@ export async function superviseDynamoDbLocal(opts: DynamoDbLocalOptions, sup: Su
 
   const timer = setInterval(() => {
     if (stopping || restarting) return;
+    const answeredBefore = sup.answered?.();
     probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(sup.probeTimeoutMs ?? 5_000) }).then(
       () => { misses = 0; },
       () => {
+        // Others' requests were answered meanwhile: busy, not stalled.
+        if (answeredBefore !== undefined && sup.answered!() > answeredBefore) { misses = 0; return; }
         misses++;
         // Killed, it exits, and the exit restarts it.
         if (misses >= (sup.stalledAfter ?? 3) && !restarting) {

@@ -122,6 +122,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
   assertWritableDir(opts.dataDir);
   if (!opts.inMemory) assertWritableDir(join(opts.dataDir, 'dynamodb'));
   const stoppers: (() => Promise<unknown>)[] = [];
+  let answeredByDatabase = 0;
   const stop = async () => {
     for (const s of stoppers.splice(0).reverse()) await s().catch(() => undefined);
   };
@@ -137,6 +138,7 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     const ddb = opts.dynamoDb ?? (opts.inMemory ? await startDynamoDbLocal({ inMemory: true }) : await superviseDynamoDbLocal({ dataDir: join(opts.dataDir, 'dynamodb') }, {
       onRestart: (reason) => runtimeLog.warn(`DynamoDB Local ${reason}; starting it again`),
       onGiveUp: opts.onFatal ?? ((error) => runtimeLog.error('DynamoDB Local is gone', { error })),
+      answered: () => answeredByDatabase,
     }));
     if ('stop' in ddb) stoppers.push(() => ddb.stop());
     const tableName = opts.dynamoDb?.tableName ?? `gridflow-${county.id}`;
@@ -210,6 +212,13 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     useCounty(county);
     const { HANDLERS, ROUTES } = await import('./handlers.js');
     handlers = HANDLERS;
+    // What the supervisor needs to tell a busy database from a stalled one: the handlers' requests it answered.
+    const { dynamoDb } = await import('#storage/dynamodb.js');
+    dynamoDb.middlewareStack.add((next) => async (args) => {
+      const out = await next(args);
+      answeredByDatabase++;
+      return out;
+    }, { step: 'finalizeRequest', name: 'gridflowAnsweredCount', override: true });
     const { problem } = await import('#commons/http.js');
     const { relayMessage } = await import('#channels/relay.js');
     relay = (message) => relayMessage(message, county);

@@ -544,10 +544,16 @@ describe('DynamoDB Local launcher', () => {
     }
   });
 
-  it('supervised, comes back on the same endpoint with its data when Java dies, and when it stalls', async () => {
+  it('supervised, comes back on the same endpoint with its data when Java dies, and when it stalls, but not while busy', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-ddb-supervised-'));
     const reasons: string[] = [];
-    const local = await superviseDynamoDbLocal({ dataDir }, { probeEveryMs: 200, probeTimeoutMs: 500, stalledAfter: 3, onRestart: (r) => reasons.push(r) });
+    // Requests answered to others (the runtime counts its handlers'): growing while probes go unanswered is busy.
+    let answered = 0;
+    let busy = false;
+    const othersAnswered = setInterval(() => { if (busy) answered++; }, 50);
+    const local = await superviseDynamoDbLocal({ dataDir }, {
+      probeEveryMs: 200, probeTimeoutMs: 500, stalledAfter: 3, onRestart: (r) => reasons.push(r), answered: () => answered,
+    });
     const client = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
     const repo = new IncidentRepository(DynamoDBDocumentClient.from(client, translateConfig), 'supervised');
     const incident = testIncident();
@@ -563,14 +569,23 @@ describe('DynamoDB Local launcher', () => {
       expect(reasons[0]).toMatch(/exited by itself/);
       await until('the same endpoint answering with the data', answers, 30_000);
 
-      // Stalled: alive but not answering.
+      // Busy: the probes go unanswered but others' requests are answered meanwhile. Nothing may happen, so this
+      // waits a fixed time: five times the probes a stall needs (3 × 200 ms, each up to 500 ms).
       const [stalled] = javaProcessesOf(dataDir);
+      busy = true;
       process.kill(stalled!, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 5 * 3 * 700));
+      expect(local.restarts()).toBe(1);
+      expect(javaProcessesOf(dataDir)).toContain(stalled);
+
+      // Stalled: alive, not answering, and nothing answered to anyone.
+      busy = false;
       await until('the second restart', () => local.restarts() === 2, 30_000);
       expect(reasons.slice(1)).toEqual([expect.stringMatching(/stopped answering/), expect.stringMatching(/exited by itself/)]);
       expect(javaProcessesOf(dataDir)).not.toContain(stalled);
       await until('the same endpoint answering with the data', answers, 30_000);
     } finally {
+      clearInterval(othersAnswered);
       client.destroy();
       await local.stop();
       rmSync(dataDir, { recursive: true, force: true });
