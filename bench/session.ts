@@ -73,14 +73,16 @@ export async function startSession(opts: { daySeconds: number; logs: LogTap; sca
   };
 
   // Keep-alive sockets, as a busy API Gateway would reuse connections; node:http keeps the client cheap.
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets are dropped after 4 s, before the server's 5 s keep-alive timeout closes them under the client.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
   const { hostname, port } = new URL(local.url);
   const call = <T>(method: 'GET' | 'POST', path: string, bearer: string, body?: unknown): Promise<ApiResponse<T>> => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const t0 = performance.now();
     const attempt = (retry: boolean): Promise<ApiResponse<T>> => new Promise((resolve, reject) => {
       const req = request({
-        agent, hostname, port, method, path,
+        // The retry takes a new connection: the pool's other idle sockets may have been closed by the server too.
+        agent: retry ? agent : false, hostname, port, method, path,
         headers: { authorization: `Bearer ${bearer}`, ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
