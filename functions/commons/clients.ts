@@ -1,13 +1,15 @@
 /**
- * AWS SDK clients, created once per process (module scope). Locally the runtime points them at this machine
- * through AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_DYNAMODB, so the code is the same.
- * Every client has the request timeouts of ./timeouts.ts.
+ * The SNS client, created once per process (module scope). Locally the runtime points the clients at this
+ * machine through AWS_ENDPOINT_URL_SFN / AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL_DYNAMODB, so the code is the
+ * same. Every client has the request timeouts of ./timeouts.ts. The Step Functions client lives in
+ * ./step-functions.ts (re-exported here for the local runtime and the bench): a module that imports this one
+ * bundles and constructs the SNS client, so only publishers should.
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient, type PublishCommandInput, type PublishCommandOutput } from '@aws-sdk/client-sns';
 import { REQUEST_TIMEOUTS } from './timeouts.js';
 
-export const stepFunctions = new SFNClient({ requestHandler: REQUEST_TIMEOUTS });
+export { requiredEnv } from './env.js';
+export { stepFunctions } from './step-functions.js';
 
 const newSns = () => new SNSClient({ requestHandler: REQUEST_TIMEOUTS });
 /** The current SNS client (a live binding: see publishToSns). */
@@ -31,10 +33,4 @@ export async function publishToSns(input: PublishCommandInput): Promise<PublishC
     }
     throw error;
   }
-}
-
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
 }

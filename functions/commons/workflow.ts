@@ -5,7 +5,8 @@
  */
 import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput, WakeSignal } from '#workflows/stages.js';
-import { requiredEnv, stepFunctions } from './clients.js';
+import { requiredEnv } from './env.js';
+import { stepFunctions } from './step-functions.js';
 import { logger } from './logger.js';
 
 export const executionName = (incidentId: string, generation: number): string => `${incidentId}-${generation}`;

@@ -74,13 +74,20 @@ interface OffsetYear { transitions: number[]; offsets: number[] }
 const SAMPLE = 7 * DAY;
 
 class ZoneOffsets {
-  private readonly format: Intl.DateTimeFormat;
+  private formatter: Intl.DateTimeFormat | undefined;
   private readonly years = new Map<number, OffsetYear>();
 
-  constructor(readonly timeZone: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  constructor(readonly timeZone: string) {}
+
+  /**
+   * Made on first use: the first Intl object of a process loads ICU's data (about 30 ms of CPU), and a calendar
+   * built at module scope (deadlines.ts's round-the-clock fallback) would pay it at every cold start.
+   */
+  private get format(): Intl.DateTimeFormat {
+    this.formatter ??= new Intl.DateTimeFormat('en-US', {
+      timeZone: this.timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
     });
+    return this.formatter;
   }
 
   /** Local wall time minus UTC at instant `t`, in ms. */
