@@ -1,9 +1,11 @@
 /**
- * The county this function serves. In Lambda the bundle carries `county.json` (copied at bundling time);
- * locally COUNTY_FILE names the file. Loaded and validated once per process.
+ * The county this function serves. In Lambda the bundle carries `county.json`, validated when the stack was
+ * synthesized (GridflowFunction writes the validated county, defaults filled in): it is read as is, so a cold
+ * start neither builds the county schema (zod) nor runs it. The local runtime and tests hand in a county they
+ * loaded and validated themselves (useCounty). Read once per process.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCountyFile } from '#config/county-loader.js';
 import { countyIndex, type CountyIndex } from '#config/county-index.js';
 import type { County } from '#config/county-schema.js';
 import { yearsWithoutCalendarData } from '#domain/deadlines.js';
@@ -23,12 +25,17 @@ const describe = (county: County): CurrentCounty => ({
 
 export function currentCounty(): CurrentCounty {
   if (!cached) {
-    cached = describe(loadCountyFile(process.env.COUNTY_FILE ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'county.json')));
+    cached = describe(bundledCounty());
     // Once per cold start: ops see it in the logs until they add the State Council's schedule for the year.
     const years = yearsWithoutCalendarData(cached.county, now());
     if (years.length > 0) logger.warn('the county calendar has no holidays or make-up workdays for these years: only the weekend applies', { countyId: cached.county.id, years });
   }
   return cached;
+}
+
+/** `county.json` beside the bundle: already validated at synth (infra/constructs/gridflow-function.ts). */
+function bundledCounty(): County {
+  return JSON.parse(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'county.json'), 'utf8')) as County;
 }
 
 /** For the local runtime and tests, which serve a county they loaded themselves. */

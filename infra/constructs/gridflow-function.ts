@@ -6,7 +6,8 @@
  * uses. The `gridflow:entry` metadata on the AWS::Lambda::Function lets the local runtime map the state
  * machine's Lambda ARNs back to in-process handlers.
  */
-import { platform } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { platform, tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -19,6 +20,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { loadCountyFile } from '#config/county-loader.js';
 import { INDEXES, type IndexName } from '#storage/table-design.js';
 import { acknowledge, acknowledgeWildcards } from '../nag.js';
 import { chinaCondition, partitionOf, type PartitionKnowledge } from './partition.js';
@@ -73,7 +75,10 @@ export interface GridflowFunctionProps
   /** Handler file relative to the repository root, e.g. `functions/workflow/sync.ts`; it exports `handler`. */
   readonly entry: string;
   /**
-   * County file copied next to the bundle as `county.json` (handlers read `${LAMBDA_TASK_ROOT}/county.json`).
+   * County file validated when the function is bundled (a bad file fails the synth) and written next to the
+   * bundle as `county.json`, as the validated county (defaults filled in): handlers read
+   * `${LAMBDA_TASK_ROOT}/county.json` without validating it again (functions/commons/county.ts), which keeps
+   * the county schema out of the bundle and its construction and parse out of the cold start.
    * Absolute, or relative to the repository root.
    * @default - none: the function does not read the county
    */
@@ -157,7 +162,7 @@ export class GridflowFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => (countyFile ? [copyCommand(countyFile, join(outputDir, 'county.json'))] : []),
+          afterBundling: (_inputDir: string, outputDir: string) => (countyFile ? [copyCommand(validatedCounty(countyFile), join(outputDir, 'county.json'))] : []),
         },
       },
     });
@@ -262,6 +267,13 @@ export function toRepoRelative(entry: string): string {
   const rel = isAbsolute(entry) ? relative(REPO_ROOT, entry) : entry;
   if (rel.startsWith('..')) throw new Error(`entry ${entry} is outside the repository ${REPO_ROOT}`);
   return rel.split(sep).join('/');
+}
+
+/** The county of `file` as the functions read it (validated, defaults filled in), in a file of its own. Bundling time only. */
+function validatedCounty(file: string): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'gridflow-county-')), 'county.json');
+  writeFileSync(out, JSON.stringify(loadCountyFile(file), null, 2));
+  return out;
 }
 
 function copyCommand(from: string, to: string): string {

@@ -6,6 +6,7 @@ import { App, Stack, type StackProps } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { loadCountyFile } from '#config/county-loader.js';
 import { ENTRY_METADATA, GridflowFunction, REPO_ROOT } from '#infra/constructs/gridflow-function.js';
 import { actionsOf, statementsOfRole, type Json } from './support.js';
 
@@ -140,14 +141,13 @@ describe('bundling (esbuild, one function)', () => {
   app.synth();
   const assetDir = readdirSync(outdir).map((d) => join(outdir, d)).find((d) => existsSync(join(d, 'index.mjs')))!;
 
-  it('writes an ESM bundle with a source map and the county file as county.json', () => {
+  it('writes an ESM bundle with a source map and the validated county file as county.json', () => {
     expect(assetDir).toBeDefined();
     const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gridflowCreateRequire } from 'node:module';")).toBe(true);
     expect(bundle).not.toMatch(/from\s*["']#domain\//);
     expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(assetDir, 'county.json'), 'utf8'))).toEqual(
-      JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/counties/testville.json'), 'utf8')));
+    expect(JSON.parse(readFileSync(join(assetDir, 'county.json'), 'utf8'))).toEqual(loadCountyFile(join(REPO_ROOT, 'test/fixtures/counties/testville.json')));
   });
 
   it('runs: the bundled handler maps custom attributes to claims and refuses a user without a role', async () => {
@@ -163,6 +163,30 @@ describe('bundling (esbuild, one function)', () => {
       await expect(mod.handler(event({ 'custom:role': 'county', 'custom:scope': 'elsewhere' }))).rejects.toThrow(/must be testville/);
     } finally {
       for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    }
+  });
+});
+
+describe('bundling: the county a function reads', () => {
+  // Validated at synth; the bundle reads it as is, so the county schema (zod) is neither bundled nor run.
+  const outdir = mkdtempSync(join(tmpdir(), 'gridflow-bundle-county-'));
+  const app = new App({ outdir });
+  new GridflowFunction(new Stack(app, 'County'), 'County', { entry: 'test/fixtures/county-handler.ts', countyFile: 'test/fixtures/counties/calendarville.json' });
+  app.synth();
+  const assetDir = readdirSync(outdir).map((d) => join(outdir, d)).find((d) => existsSync(join(d, 'index.mjs')))!;
+
+  it('answers the county the loader validates, defaults filled in, without the county schema in the bundle', async () => {
+    const saved = process.env.LAMBDA_TASK_ROOT;
+    process.env.LAMBDA_TASK_ROOT = assetDir;
+    try {
+      const mod = (await import(pathToFileURL(join(assetDir, 'index.mjs')).href)) as { handler: () => Promise<Json> };
+      expect(await mod.handler()).toEqual(loadCountyFile(join(REPO_ROOT, 'test/fixtures/counties/calendarville.json')));
+    } finally {
+      if (saved === undefined) delete process.env.LAMBDA_TASK_ROOT; else process.env.LAMBDA_TASK_ROOT = saved;
+    }
+    const sources = (JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+    for (const gone of ['county-schema.ts', 'county-loader.ts', 'calendar-schema.ts', 'deployment-schema.ts']) {
+      expect({ gone, found: sources.filter((f) => f.endsWith(`functions/config/${gone}`)) }).toEqual({ gone, found: [] });
     }
   });
 });
