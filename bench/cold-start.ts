@@ -3,7 +3,9 @@
  * exported from infra/constructs/gridflow-function.ts, so rather than copy them the bench lets CDK build
  * the bundles: one GridflowFunction per handler of the county stack (HANDLERS) in a throwaway stack, plus the
  * same construct around an empty handler (the floor). Then fresh `node` processes import each bundle until
- * its `handler` export is ready, a few times each, with and without the `--enable-source-maps` the stack sets.
+ * its `handler` export is ready, a few times each: with the NODE_OPTIONS its function has in the stack (none: the
+ * bundles map stack traces themselves, functions/commons/stack-traces.ts), and with `--enable-source-maps` for
+ * what Node's own mapping would cost.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { median, round } from './percentiles.js';
 
 export const EMPTY_ENTRY = 'bench/empty-handler.ts';
 
-export interface Bundle { entry: string; dir: string; file: string; bytes: number; mapBytes: number }
+export interface Bundle { entry: string; dir: string; file: string; bytes: number; mapBytes: number; /** NODE_OPTIONS of the function in the stack ('' for none). */ nodeOptions: string }
 
 export interface ColdStartRow {
   entry: string;
@@ -31,8 +33,8 @@ export interface ColdStartRow {
   importMs: number;
   /** readyMs above the empty bundle's. */
   overFloorMs: number;
-  /** The same without --enable-source-maps. */
-  readyMsNoSourceMaps: number;
+  /** The same with NODE_OPTIONS=--enable-source-maps (Node decoding the source map at load). */
+  readyMsSourceMapsFlag: number;
   /**
    * Median CPU time (user + system, ms) of the process until `handler` is ready, and above the empty bundle's:
    * what a cold start costs a function's share of a vCPU, and far less sensitive than wall time to other work on
@@ -40,7 +42,7 @@ export interface ColdStartRow {
    */
   cpuMs: number;
   overFloorCpuMs: number;
-  cpuMsNoSourceMaps: number;
+  cpuMsSourceMapsFlag: number;
   rssMiB: number;
   /** The biggest packages in the bundle (KiB). */
   largest: { pkg: string; kib: number }[];
@@ -56,6 +58,8 @@ export interface ColdStartResult {
 
 interface RunRow { readyMs: number; importMs: number; rss: number; cpuMs: number }
 
+type TemplateResource = { Type: string; Metadata?: Record<string, unknown>; Properties?: { Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } } };
+
 /** Builds the bundles with the stack's own construct; the caller removes `outdir` when done. */
 export function buildBundles(countyFile: string): { bundles: Bundle[]; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'gridflow-bundles-'));
@@ -63,7 +67,7 @@ export function buildBundles(countyFile: string): { bundles: Bundle[]; outdir: s
   const stack = new Stack(app, 'GridflowBenchBundles');
   for (const [name, entry] of Object.entries(HANDLERS)) new GridflowFunction(stack, name, { entry, countyFile });
   new GridflowFunction(stack, 'empty', { entry: EMPTY_ENTRY });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown>; Properties?: { Code?: { S3Key?: string } } }> };
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, TemplateResource> };
   const bundles: Bundle[] = [];
   for (const r of Object.values(template.Resources)) {
     const entry = r.Metadata?.[ENTRY_METADATA];
@@ -71,7 +75,8 @@ export function buildBundles(countyFile: string): { bundles: Bundle[]; outdir: s
     if (r.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string' || typeof key !== 'string') continue;
     const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
     const file = join(dir, 'index.mjs');
-    bundles.push({ entry, dir, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size });
+    const nodeOptions = r.Properties?.Environment?.Variables?.NODE_OPTIONS;
+    bundles.push({ entry, dir, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size, nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : '' });
   }
   return { bundles, outdir };
 }
@@ -94,14 +99,15 @@ const FUNCTION_ENV = {
   TOPIC_ARN_CITY: 'arn:aws:sns:us-east-1:000000000000:city',
 };
 
-function runOnce(bundle: Bundle, sourceMaps: boolean): Promise<RunRow> {
+/** `asDeployed`: the function's own NODE_OPTIONS; else NODE_OPTIONS=--enable-source-maps. */
+function runOnce(bundle: Bundle, asDeployed: boolean): Promise<RunRow> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER], {
       cwd: bundle.dir,
       env: {
         PATH: process.env.PATH ?? '', ...FUNCTION_ENV,
         LAMBDA_TASK_ROOT: bundle.dir, BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href,
-        NODE_OPTIONS: sourceMaps ? '--enable-source-maps' : '',
+        NODE_OPTIONS: asDeployed ? bundle.nodeOptions : '--enable-source-maps',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -118,36 +124,37 @@ function runOnce(bundle: Bundle, sourceMaps: boolean): Promise<RunRow> {
 }
 
 export async function measureColdStarts(bundles: Bundle[], runs: number, buildSeconds: number): Promise<ColdStartResult> {
-  const samples = new Map<string, { on: RunRow[]; off: RunRow[] }>(bundles.map((b) => [b.entry, { on: [], off: [] }]));
+  // `deployed`: as the stack runs the bundle; `flag`: with Node's own source-map support.
+  const samples = new Map<string, { deployed: RunRow[]; flag: RunRow[] }>(bundles.map((b) => [b.entry, { deployed: [], flag: [] }]));
   // Round-robin, so a slow moment of the machine spreads over every bundle instead of hitting one.
   for (let r = 0; r < runs; r++) {
     for (const b of bundles) {
-      samples.get(b.entry)!.on.push(await runOnce(b, true));
-      samples.get(b.entry)!.off.push(await runOnce(b, false));
+      samples.get(b.entry)!.deployed.push(await runOnce(b, true));
+      samples.get(b.entry)!.flag.push(await runOnce(b, false));
     }
     note(`cold start: round ${r + 1}/${runs} done`);
   }
   const row = (b: Bundle, floorReady: number, floorCpu: number): ColdStartRow => {
     const s = samples.get(b.entry)!;
-    const ready = median(s.on.map((x) => x.readyMs));
-    const cpu = median(s.on.map((x) => x.cpuMs));
+    const ready = median(s.deployed.map((x) => x.readyMs));
+    const cpu = median(s.deployed.map((x) => x.cpuMs));
     return {
       entry: b.entry,
       bundleKiB: round(b.bytes / 1024, 1),
       readyMs: round(ready, 1),
-      importMs: round(median(s.on.map((x) => x.importMs)), 1),
+      importMs: round(median(s.deployed.map((x) => x.importMs)), 1),
       overFloorMs: round(ready - floorReady, 1),
-      readyMsNoSourceMaps: round(median(s.off.map((x) => x.readyMs)), 1),
+      readyMsSourceMapsFlag: round(median(s.flag.map((x) => x.readyMs)), 1),
       cpuMs: round(cpu, 1),
       overFloorCpuMs: round(cpu - floorCpu, 1),
-      cpuMsNoSourceMaps: round(median(s.off.map((x) => x.cpuMs)), 1),
-      rssMiB: round(median(s.on.map((x) => x.rss)) / 2 ** 20, 1),
+      cpuMsSourceMapsFlag: round(median(s.flag.map((x) => x.cpuMs)), 1),
+      rssMiB: round(median(s.deployed.map((x) => x.rss)) / 2 ** 20, 1),
       largest: bundleContents(b.file, `${b.file}.map`).slice(0, 6).map((e) => ({ pkg: e.pkg, kib: round(e.bytes / 1024, 1) })),
     };
   };
   const empty = bundles.find((b) => b.entry === EMPTY_ENTRY)!;
-  const floorReady = median(samples.get(empty.entry)!.on.map((x) => x.readyMs));
-  const floorCpu = median(samples.get(empty.entry)!.on.map((x) => x.cpuMs));
+  const floorReady = median(samples.get(empty.entry)!.deployed.map((x) => x.readyMs));
+  const floorCpu = median(samples.get(empty.entry)!.deployed.map((x) => x.cpuMs));
   return {
     runs,
     node: process.version,

@@ -24,9 +24,9 @@ export function printSummary(r: BenchResults): void {
   if (r.coldStart) {
     const c = r.coldStart;
     say(`\nCOLD START  (node ${c.node}, median of ${c.runs} fresh processes; bundles built by the stack's construct in ${c.buildSeconds} s)`);
-    say(`  ${pad('bundle', 34)}${pad('KiB', 8)}${pad('ready ms', 10)}${pad('over floor', 12)}${pad('no srcmaps', 12)}${pad('CPU ms', 9)}${pad('CPU over', 10)}${pad('CPU no maps', 13)}largest packages (KiB)`);
+    say(`  ${pad('bundle', 34)}${pad('KiB', 8)}${pad('ready ms', 10)}${pad('over floor', 12)}${pad('srcmap flag', 12)}${pad('CPU ms', 9)}${pad('CPU over', 10)}${pad('CPU map flag', 13)}largest packages (KiB)`);
     for (const b of [c.floor, ...c.bundles]) {
-      say(`  ${pad(b.entry, 34)}${pad(num(b.bundleKiB), 8)}${pad(num(b.readyMs), 10)}${pad(num(b.overFloorMs), 12)}${pad(num(b.readyMsNoSourceMaps), 12)}${pad(num(b.cpuMs), 9)}${pad(num(b.overFloorCpuMs), 10)}${pad(num(b.cpuMsNoSourceMaps), 13)}${b.largest.slice(0, 4).map((l) => `${l.pkg} ${num(l.kib, 0)}`).join(', ')}`);
+      say(`  ${pad(b.entry, 34)}${pad(num(b.bundleKiB), 8)}${pad(num(b.readyMs), 10)}${pad(num(b.overFloorMs), 12)}${pad(num(b.readyMsSourceMapsFlag), 12)}${pad(num(b.cpuMs), 9)}${pad(num(b.overFloorCpuMs), 10)}${pad(num(b.cpuMsSourceMapsFlag), 13)}${b.largest.slice(0, 4).map((l) => `${l.pkg} ${num(l.kib, 0)}`).join(', ')}`);
     }
   }
   if (r.listing) {

@@ -1,4 +1,6 @@
 /** One structured JSON logger per process (Powertools). Never log resident names or phone numbers. */
+// Readable stack traces in the logs of a bundle, without --enable-source-maps (./stack-traces.ts).
+import './stack-traces.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 export const logger = new Logger({

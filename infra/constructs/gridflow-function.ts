@@ -1,7 +1,7 @@
 /**
  * Every Lambda function of gridflow, with every default in one place: Node.js on arm64 (the runtime per
  * partition, LAMBDA_RUNTIMES below), an esbuild-minified
- * ESM bundle with source maps, X-Ray tracing where the partition offers it, explicit memory and timeout, a log
+ * ESM bundle with source maps (read only when a stack trace is formatted), X-Ray tracing where the partition offers it, explicit memory and timeout, a log
  * group with retention, and a role that holds nothing until a typed grant helper adds exactly what the handler
  * uses. The `gridflow:entry` metadata on the AWS::Lambda::Function lets the local runtime map the state
  * machine's Lambda ARNs back to in-process handlers.
@@ -134,10 +134,10 @@ export class GridflowFunction extends NodejsFunction {
       logGroup,
       // Lambda's X-Ray integration does not exist in the China regions.
       tracing: partition === 'china' ? lambda.Tracing.DISABLED : lambda.Tracing.ACTIVE,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        ...passThrough.environment,
-      },
+      // No NODE_OPTIONS=--enable-source-maps: Node would decode the whole source map at every cold start (tens
+      // of ms of CPU, docs/performance.md); the bundle maps a stack trace itself when one is formatted
+      // (functions/commons/stack-traces.ts, imported by the logger every handler uses).
+      ...(passThrough.environment ? { environment: passThrough.environment } : {}),
       bundling: {
         format: OutputFormat.ESM,
         // The oldest runtime any partition runs (LAMBDA_RUNTIMES).

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,15 +23,18 @@ describe('GridflowFunction defaults', () => {
   const { stack, fn } = oneFunction();
   const template = Template.fromStack(stack);
 
-  it('runs Node.js on arm64 (24, or 22 when deployed to China) with explicit memory and timeout, source maps on', () => {
+  it('runs Node.js on arm64 (24, or 22 when deployed to China) with explicit memory and timeout, without --enable-source-maps', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: { 'Fn::If': ['GridflowIsChinaPartition', 'nodejs22.x', 'nodejs24.x'] },
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 10,
       Handler: 'index.handler',
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
     });
+    // The bundle maps its stack traces itself, on the first one (functions/commons/stack-traces.ts).
+    for (const f of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      expect((f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.NODE_OPTIONS).toBeUndefined();
+    }
   });
 
   it('carries the gridflow:entry metadata the local runtime maps Lambda ARNs with', () => {
@@ -188,6 +192,12 @@ describe('bundling: the county a function reads', () => {
     for (const gone of ['county-schema.ts', 'county-loader.ts', 'calendar-schema.ts', 'deployment-schema.ts']) {
       expect({ gone, found: sources.filter((f) => f.endsWith(`functions/config/${gone}`)) }).toEqual({ gone, found: [] });
     }
+  });
+
+  it('maps a stack trace to the source without --enable-source-maps, as the function runs (no NODE_OPTIONS)', () => {
+    const loader = `const m = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)}); try { m.fail(); } catch (e) { process.stdout.write(e.stack); }`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', loader], { cwd: assetDir, env: { PATH: process.env.PATH ?? '', LAMBDA_TASK_ROOT: assetDir }, encoding: 'utf8' });
+    expect(run.stdout).toMatch(/^Error: fixture failure\n {4}at \S+ \(\S*test\/fixtures\/county-handler\.ts:11:9\)/);
   });
 });
 
