@@ -13,7 +13,7 @@ import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { assertRoomAfterChange } from '#storage/item-size.js';
 import { wakeWorkflow } from '#commons/workflow.js';
-import { ActionBody } from './schemas.js';
+import { ActionBody } from './action-body.js';
 
 export const handler = httpHandler({ body: ActionBody }, async (event) =>
   idempotent(event, async (commit) => {

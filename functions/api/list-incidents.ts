@@ -11,7 +11,7 @@ import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { incidents } from '#commons/stores.js';
 import { planList } from './list-plan.js';
-import { ListQuery } from './schemas.js';
+import { ListQuery } from './list-query.js';
 
 export const handler = httpHandler({ query: ListQuery }, async (event) => {
   const query = event.parsed.query;

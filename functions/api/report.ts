@@ -9,7 +9,7 @@ import { idempotent } from '#commons/idempotency.js';
 import { logger } from '#commons/logger.js';
 import { incidents } from '#commons/stores.js';
 import { executionName, startWorkflow } from '#commons/workflow.js';
-import { ReportBody } from './schemas.js';
+import { ReportBody } from './report-body.js';
 
 export const handler = httpHandler({ body: ReportBody }, async (event) =>
   idempotent(event, async (commit) => {

@@ -18,7 +18,7 @@ import { now } from '#commons/clock.js';
 import { currentCounty } from '#commons/county.js';
 import { httpHandler, json } from '#commons/http.js';
 import { incidents, stats as statsStore } from '#commons/stores.js';
-import { StatsQuery } from './schemas.js';
+import { StatsQuery } from './stats-query.js';
 
 interface Cells { cohort: CohortCell[]; series: SeriesCell[] }
 
