@@ -16,6 +16,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { County } from '#config/county-schema.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
@@ -25,6 +26,7 @@ import { topicEnv } from '#commons/topics.js';
 import { CURSOR_KEY_PARAMETER_ENV } from '#commons/cursor-key.js';
 import type { Level } from '#domain/incident.js';
 import { INDEXES, TABLE_NAME_ENV, type IndexName } from '#storage/table-design.js';
+import { BACKFILL_SETTLE_ENV } from '#storage/index-backfill.js';
 import type { Channel } from '#config/deployment-schema.js';
 import { IncidentWorkflow } from '#workflows/incident-workflow.js';
 import { OpsAlarms } from './constructs/alarms.js';
@@ -160,7 +162,21 @@ export class CountyStack extends Stack {
     const health = fn('health', { memorySize: 128, timeout: Duration.seconds(3) });
     // Runs every few minutes; must finish before the next run starts.
     const reconcile = fn('reconcile', { timeout: Duration.minutes(4), environment: machineEnv, failures: true });
-    this.functions = { report, getIncident, listIncidents, act, stats, health, sync, await: awaitFn, reconcile, ...(relay ? { relay } : {}) };
+    // The backfill of an index added after deploy (functions/ops/backfill.ts): invoked on every deploy once the
+    // table and the functions that write incidents are updated, asynchronously (a long scan never holds up or fails
+    // the deploy; Lambda retries it, resuming, and its last failure reaches the alarmed failure queue).
+    const writers = [report, act, sync];
+    const backfill = fn('backfill', {
+      timeout: Duration.minutes(15),
+      failures: true,
+      environment: { [BACKFILL_SETTLE_ENV]: String(Math.max(...writers.map((f) => f.timeout?.toSeconds() ?? 0)) + 5) },
+    });
+    new triggers.Trigger(this, 'BackfillOnDeploy', {
+      handler: backfill,
+      invocationType: triggers.InvocationType.EVENT,
+      executeAfter: [this.table, ...writers],
+    });
+    this.functions = { report, getIncident, listIncidents, act, stats, health, sync, await: awaitFn, reconcile, backfill, ...(relay ? { relay } : {}) };
 
     this.api = new CountyHttpApi(this, 'Http', {
       countyId: county.id,
@@ -180,7 +196,8 @@ export class CountyStack extends Stack {
     health.grantTable(this.table, ['GetItem']);
     listIncidents.grantIndexQuery(this.table, Object.keys(INDEXES) as IndexName[]);
     // The indexes hold keys and filter attributes: a page's incidents are read from the table in one batch.
-    listIncidents.grantTable(this.table, ['BatchGetItem']);
+    // GetItem: an item the batch's eventually consistent read missed, and the backfill marker (once per container).
+    listIncidents.grantTable(this.table, ['BatchGetItem', 'GetItem']);
     listIncidents.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParameter', 'ssm:PutParameter'],
       resources: [this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: cursorKeyParameter.slice(1) })],
@@ -200,6 +217,9 @@ export class CountyStack extends Stack {
     reconcile.grantIndexQuery(this.table, ['active']);
     // SendTaskSuccess: an execution that missed a supervisor's wake-up is woken.
     reconcile.allowStates(['states:StartExecution', 'states:DescribeExecution', 'states:SendTaskSuccess'], stateMachine);
+    // Scan the incident items, set the index attribute (conditional UpdateItem), read the marker and a moved item.
+    backfill.grantTable(this.table, ['GetItem', 'UpdateItem']);
+    backfill.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
     if (relay) {
       // Delivery claims per notification (conditional Put, Update, Delete) and the incident for SMS parameters.
       relay.grantTable(this.table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);

@@ -4,7 +4,7 @@
  */
 
 export type ApiFunctionName = 'report' | 'getIncident' | 'listIncidents' | 'act' | 'stats' | 'health';
-export type FunctionName = ApiFunctionName | 'sync' | 'await' | 'reconcile' | 'relay';
+export type FunctionName = ApiFunctionName | 'sync' | 'await' | 'reconcile' | 'relay' | 'backfill';
 
 /** Handler files, relative to the repository root (also the `gridflow:entry` metadata the local runtime reads). */
 export const HANDLERS: Readonly<Record<FunctionName, string>> = {
@@ -18,6 +18,7 @@ export const HANDLERS: Readonly<Record<FunctionName, string>> = {
   await: 'functions/workflow/await.ts',
   reconcile: 'functions/workflow/reconcile.ts',
   relay: 'functions/channels/relay.ts',
+  backfill: 'functions/ops/backfill.ts',
 };
 
 /** The routes of contract §4 and the handler that serves each. */

@@ -18,13 +18,14 @@ import { handler as awaitTask } from '../functions/workflow/await.js';
 import { handler as reconcile } from '../functions/workflow/reconcile.js';
 import { handler as sync } from '../functions/workflow/sync.js';
 import { handler as relay } from '../functions/channels/relay.js';
+import { handler as backfill } from '../functions/ops/backfill.js';
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 export type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Every handler by entry path: what the state machine's Lambda ARNs and the routes resolve to. */
 export const HANDLERS: Record<string, TaskHandler> = Object.fromEntries(Object.entries({
-  report, getIncident, listIncidents, act, stats, health, sync, await: awaitTask, reconcile, relay,
+  report, getIncident, listIncidents, act, stats, health, sync, await: awaitTask, reconcile, relay, backfill,
 } satisfies Record<keyof typeof ENTRIES, unknown>).map(([name, handler]) => [ENTRIES[name as keyof typeof ENTRIES], handler as TaskHandler]));
 
 /** API routes as the county stack declares them; only /health goes without the JWT authorizer. */

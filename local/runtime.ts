@@ -11,12 +11,15 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { loadCounty, loadCountyFile } from '#config/county-loader.js';
 import type { County } from '#config/county-schema.js';
 import type { Level } from '#domain/incident.js';
 import type { ReconcileReport } from '#workflow/reconcile.js';
 import { ensureTable } from '#storage/create-table.js';
+import { translateConfig } from '#storage/dynamodb.js';
+import { backfill } from '#storage/index-backfill.js';
 import { resetClock, startClockAt } from '#commons/clock.js';
 import { CONSOLE_URL_ENV } from '#commons/console-url.js';
 import { topicEnv } from '#commons/topics.js';
@@ -146,6 +149,10 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
     await ensureTable(admin, tableName);
     // A county file that removes a grid or category with open incidents is refused, listing them (contract §2).
     await checkAgainstTable(county, admin, tableName, opts.configFile ?? `counties/${county.id}.json`);
+    // A data dir from before an index was added: ensureTable created the index, this fills it (a no-op once done,
+    // resumed if a start was cut short); lists read it only once it is complete (functions/storage/index-backfill.ts).
+    const filled = await backfill(DynamoDBDocumentClient.from(admin, translateConfig), tableName, 'gridCategory');
+    if (filled.written > 0 || filled.resumed) runtimeLog.info('index backfilled', { ...filled });
     admin.destroy();
 
     // 2. The state machine CDK synthesizes for this county's stack (bundling skipped: code runs in-process).

@@ -2,15 +2,24 @@
  * Which index answers a list request, from the caller's jurisdiction and the filters: always a Query on
  * one partition (never a Scan). A filter outside the caller's jurisdiction yields an empty plan (no
  * items), not an error: lists never reveal what exists elsewhere.
+ *
+ * A grid's list of one category (not `status=open`, which is ordered by deadline) names `gridCategory` as the
+ * narrower index: same order and sort key as `gridAll`, without reading past the grid's other categories. The
+ * repository reads it once the table's backfill is done. The plan's `index` and `partition` stay those of the list
+ * (`gridAll`), so a paging cursor (bound to them) stays valid across the switch and resumes at the same place.
  */
 import type { CountyIndex } from '#config/county-index.js';
 import type { Caller } from '#domain/incident.js';
 import type { JurisdictionContext } from '#domain/jurisdiction.js';
 import type { ListFilters } from '#storage/incident-repository.js';
-import type { IndexName } from '#storage/table-design.js';
+import { compositeKey } from '#storage/incident-item.js';
+import { INDEXES, type IndexName } from '#storage/table-design.js';
 import type { ListQuery } from './schemas.js';
 
-export interface ListPlan { index: IndexName; partition: string; ascending: boolean; filters: ListFilters }
+export interface ListPlan {
+  index: IndexName; partition: string; ascending: boolean; filters: ListFilters;
+  narrower?: { index: 'gridCategory'; partition: string };
+}
 
 type Scope = 'grid' | 'town' | 'county' | 'reporter';
 
@@ -29,6 +38,9 @@ export function planList(caller: Caller, query: ListQuery, county: CountyIndex, 
     partition,
     ascending: open, // open: soonest deadline first; otherwise newest first
     filters,
+    ...(scope === 'grid' && !open && query.category
+      ? { narrower: { index: 'gridCategory', partition: compositeKey({ gridId: partition, category: query.category }, INDEXES.gridCategory.partitionOf) } }
+      : {}),
   });
   const gridTown = query.gridId ? county.grid(query.gridId)?.townId : undefined;
   if (query.gridId && !gridTown) return null; // unknown grid: nothing to list

@@ -3,7 +3,7 @@
  * and the CDK table (compared in a test) cannot drift.
  */
 import {
-  CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, ResourceInUseException,
+  CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, UpdateTableCommand,
   UpdateTimeToLiveCommand, waitUntilTableExists, type CreateTableCommandInput, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TABLE_TTL_ATTRIBUTE } from './table-design.js';
@@ -30,7 +30,11 @@ export function createTableInput(tableName: string): CreateTableCommandInput & {
   };
 }
 
-/** Creates the table if it is missing, waits until it is ACTIVE and enables TTL. Safe to call on every start. */
+/**
+ * Creates the table if it is missing, waits until it is ACTIVE, adds the indexes of the design an older table
+ * lacks (as CloudFormation does on deploy; index-backfill.ts then fills them) and enables TTL. Safe to call on
+ * every start.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
@@ -38,7 +42,31 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(e instanceof ResourceInUseException)) throw e;
   }
   await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+  await ensureIndexes(client, tableName);
   await ensureTtl(client, tableName);
+}
+
+/** One UpdateTable per missing index (DynamoDB creates one at a time), each waited for until ACTIVE. */
+async function ensureIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const input = createTableInput(tableName);
+  const existing = await indexStatuses(client, tableName);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName!)) continue;
+    await client.send(new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: input.AttributeDefinitions,
+      GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+    }));
+    for (let waited = 0; (await indexStatuses(client, tableName)).get(index.IndexName!) !== 'ACTIVE'; waited++) {
+      if (waited >= 240) throw new Error(`index ${index.IndexName} of table ${tableName} did not become ACTIVE`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function indexStatuses(client: DynamoDBClient, tableName: string): Promise<Map<string, string | undefined>> {
+  const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  return new Map((out.Table?.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName!, i.IndexStatus]));
 }
 
 async function ensureTtl(client: DynamoDBClient, tableName: string): Promise<void> {

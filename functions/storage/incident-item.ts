@@ -32,6 +32,11 @@ const BOOKKEEPING: ReadonlySet<string> = new Set(['taskToken', 'notifiedThrough'
 export const incidentKey = (id: string) => ({ [TABLE_PARTITION_KEY]: `${INCIDENT_PK_PREFIX}${id}`, [TABLE_SORT_KEY]: INCIDENT_SK });
 export const workflowKey = (id: string) => ({ [TABLE_PARTITION_KEY]: `${INCIDENT_PK_PREFIX}${id}`, [TABLE_SORT_KEY]: WORKFLOW_SK });
 
+/** A composite partition key: the incident's fields `of`, joined by `#` (ids never contain `#`: county schema). */
+export function compositeKey(fields: object, of: readonly string[]): string {
+  return of.map((f) => String((fields as Record<string, unknown>)[f])).join('#');
+}
+
 /** The key and index attributes an incident has in its current state (sparse: absent ones are omitted). */
 export function indexAttributes(incident: Incident): Record<string, string> {
   const attrs: Record<string, string> = {
@@ -39,6 +44,7 @@ export function indexAttributes(incident: Incident): Record<string, string> {
     [INDEXES.townAll.partitionKey]: incident.townId,
     [INDEXES.countyAll.partitionKey]: incident.countyId,
     [INDEXES.reporterAll.partitionKey]: incident.reportedBy,
+    [INDEXES.gridCategory.partitionKey]: compositeKey(incident, INDEXES.gridCategory.partitionOf),
     [CREATED_SORT]: `${incident.createdAt}#${incident.id}`,
   };
   if (incident.status === 'open') {

@@ -16,7 +16,8 @@ import {
   bookkeepingOf, fromItem, incidentKey, indexAttributes, INCIDENT_SK, toItem, workflowKey, WORKFLOW_SK,
   type Bookkeeping, type StoredCounted,
 } from './incident-item.js';
-import { DEADLINE_SORT, INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, type IndexName } from './table-design.js';
+import { isBackfilled, type BackfilledIndex } from './index-backfill.js';
+import { DEADLINE_SORT, INDEXES, KEY_ATTRIBUTES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, type IndexDesign, type IndexName } from './table-design.js';
 
 export interface ListFilters {
   status?: Status;
@@ -35,6 +36,11 @@ export interface ListQuery {
   /** Resume after this index sort key (the `after` of the previous page). */
   after?: string;
   filters?: ListFilters;
+  /**
+   * An index that answers the same list with fewer entries read (same sort key, so the same order and the same
+   * `after`), read instead once its backfill has completed on this table (index-backfill.ts).
+   */
+  narrower?: { index: BackfilledIndex; partition: string };
 }
 
 export interface ListPage {
@@ -52,6 +58,8 @@ const WORKFLOW_OWNED: ReadonlySet<string> = new Set(['taskToken', 'executionName
 /** Bounds the work of one list call under a very selective filter; `after` resumes it exactly. */
 const MAX_EXAMINED_PER_LIST = 2_500;
 const SPARSE_ATTRIBUTES = KEY_ATTRIBUTES.filter((a) => a !== TABLE_PARTITION_KEY && a !== TABLE_SORT_KEY);
+/** How long a "not backfilled yet" answer stands before the marker is read again; a "done" stands for good. */
+const BACKFILL_RECHECK_MS = 60_000;
 
 const isConditionFailure = (e: unknown): boolean =>
   e instanceof Error && e.name === 'ConditionalCheckFailedException';
@@ -88,6 +96,9 @@ export interface Progress { from: number; through: number; counted: StoredCounte
 const bookkeepingFrom = (i: Incident): Bookkeeping => ({ taskToken: i.workflow.taskToken, through: i.workflow.notifiedThrough, counted: null });
 
 export class IncidentRepository {
+  /** Per index, whether its backfill is done, as last read from the marker (one read per container once done). */
+  private readonly backfilledAt = new Map<BackfilledIndex, { done: boolean; until: number }>();
+
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
   async get(id: string): Promise<Incident | null> {
@@ -372,11 +383,13 @@ export class IncidentRepository {
    */
   async list(q: ListQuery): Promise<ListPage> {
     if (!Number.isInteger(q.limit) || q.limit < 1) throw new Error(`list limit must be a positive integer, got ${q.limit}`);
-    const index = INDEXES[q.index];
+    const { index: indexName, partition } = q.narrower && await this.backfilled(q.narrower.index) ? q.narrower : q;
+    const index: IndexDesign = INDEXES[indexName];
     const filters = q.filters ?? {};
     const indexFilter = filterExpression(filters, index.projected);
-    // Filters the index cannot apply leave gaps in what it returns; an open index is itself the status filter.
-    const inIndex = (field: keyof ListFilters) => (index.projected as readonly string[]).includes(field)
+    // Filters the index cannot apply leave gaps in what it returns; an open index is itself the status filter, and
+    // a composite partition is itself the filter on the fields it is made of.
+    const inIndex = (field: keyof ListFilters) => index.projected.includes(field) || (index.partitionOf ?? []).includes(field)
       || (field === 'status' && index.sortKey === DEADLINE_SORT && filters.status === 'open');
     const gappy = FILTER_FIELDS.some((f) => filters[f] !== undefined && !inIndex(f));
     const items: Incident[] = [];
@@ -389,7 +402,7 @@ export class IncidentRepository {
         IndexName: index.name,
         KeyConditionExpression: q.after === undefined ? '#partition = :partition' : `#partition = :partition AND #sort ${q.ascending ? '>' : '<'} :after`,
         ExpressionAttributeNames: { '#partition': index.partitionKey, ...(q.after === undefined ? {} : { '#sort': index.sortKey }), ...indexFilter.names },
-        ExpressionAttributeValues: { ':partition': q.partition, ...(q.after === undefined ? {} : { ':after': q.after }), ...indexFilter.values },
+        ExpressionAttributeValues: { ':partition': partition, ...(q.after === undefined ? {} : { ':after': q.after }), ...indexFilter.values },
         ...(indexFilter.expression ? { FilterExpression: indexFilter.expression } : {}),
         ScanIndexForward: q.ascending,
         // Limit counts entries before the index's filter: read a bigger batch when one applies.
@@ -416,6 +429,16 @@ export class IncidentRepository {
       startKey = out.LastEvaluatedKey;
       if (!startKey) return { items, after: undefined };
     }
+  }
+
+  /** Whether `index` may be read: its backfill has completed on this table (the marker, cached). */
+  private async backfilled(index: BackfilledIndex): Promise<boolean> {
+    const at = performance.now();
+    const known = this.backfilledAt.get(index);
+    if (known && known.until > at) return known.done;
+    const done = await isBackfilled(this.doc, this.tableName, index);
+    this.backfilledAt.set(index, { done, until: done ? Infinity : at + BACKFILL_RECHECK_MS });
+    return done;
   }
 
   /** The incident items of the given partition keys (`INC#<id>`), by partition key; bookkeeping is not read. */

@@ -10,6 +10,8 @@
  * - counters:    pk `STATS#<bucket>`     sk `<townId>#<gridId>#<category>`  (bucket: local day, month or `ALL`)
  *                pk `SERIES#<townId>`    sk `<YYYY-MM-DD>#<gridId>`          (stats-repository.ts)
  *
+ * - a backfill's completion: pk `SCHEMA#<index>` sk `BACKFILL` (index-backfill.ts)
+ *
  * Secondary indexes are sparse: an attribute exists only while the item belongs to the index,
  * so "open incidents of this grid, soonest deadline first" is a Query on `gridOpen`, never a Scan. They hold keys
  * and the few attributes a Query filters on; a list reads its page's items from the table.
@@ -29,6 +31,16 @@ export interface IndexDesign {
    * nothing an index holds does not touch it, and an index entry stays one write unit.
    */
   readonly projected: readonly string[];
+  /**
+   * The incident fields the partition key is made of, in order, joined by `#` (a composite key): a Query of one
+   * partition is already filtered on them. Absent: the partition key is one field (or a status's sparse copy).
+   */
+  readonly partitionOf?: readonly string[];
+  /**
+   * Added after counties were deployed: incidents written before lack its attribute until the backfill has run
+   * (index-backfill.ts), and no list reads it before the table's backfill marker says so.
+   */
+  readonly backfilled?: true;
 }
 
 /** Sort key of the open indexes: `<deadline ISO>#<id>`, soonest first. */
@@ -53,6 +65,14 @@ export const INDEXES = {
   townAll: { name: 'townAll', partitionKey: 'gsiTown', sortKey: CREATED_SORT, projected: ALL_FILTERS },
   countyAll: { name: 'countyAll', partitionKey: 'gsiCounty', sortKey: CREATED_SORT, projected: ALL_FILTERS },
   reporterAll: { name: 'reporterAll', partitionKey: 'gsiReporter', sortKey: CREATED_SORT, projected: ALL_FILTERS },
+  /**
+   * A grid's incidents of one category, newest first: `?gridId=&category=` without a Query that reads past the
+   * grid's other categories. KEYS_ONLY and never rewritten (grid and category change only on a reassignment).
+   */
+  gridCategory: {
+    name: 'gridCategory', partitionKey: 'gsiGridCategory', sortKey: CREATED_SORT, projected: [],
+    partitionOf: ['gridId', 'category'], backfilled: true,
+  },
   /** Incidents a workflow must hold (open or resolved awaiting verification): the reconciler's list. */
   active: { name: 'active', partitionKey: 'gsiActive', sortKey: 'pk', projected: [] },
 } as const satisfies Record<string, IndexDesign>;

@@ -151,7 +151,8 @@ describe('functions', () => {
       report: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:StartExecution'],
       getIncident: ['dynamodb:GetItem'],
       // The cursor key: read, or generated on first use (commons/cursor-key.ts). A page's items: BatchGetItem.
-      listIncidents: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'ssm:GetParameter', 'ssm:PutParameter'],
+      // GetItem: the backfill marker (index-backfill.ts) and an item the batch's eventually consistent read missed.
+      listIncidents: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'ssm:GetParameter', 'ssm:PutParameter'],
       act: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess'],
       stats: ['dynamodb:GetItem', 'dynamodb:Query'],
       health: ['dynamodb:GetItem'],
@@ -161,6 +162,8 @@ describe('functions', () => {
       // GetItem: a stuck incident retried by id; SendTaskSuccess: an execution that missed a wake-up.
       reconcile: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sqs:SendMessage',
         'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution'],
+      // Scan the incident items, set the index attribute; its marker; its failed invocations to the failure queue.
+      backfill: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*', 'sqs:SendMessage'],
       relay: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'kms:Decrypt', 'kms:GenerateDataKey*',
         'secretsmanager:GetSecretValue', 'sqs:SendMessage'],
     };
@@ -168,11 +171,29 @@ describe('functions', () => {
       const granted = actionsOf(statements(name)).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'));
       expect({ name, granted }).toEqual({ name, granted: [...expected].sort() });
     }
-    // Dropped by issue 10: nothing asks for these any more.
-    const all = Object.keys(exactly).flatMap((n) => actionsOf(statements(n as FunctionName)));
+    // Dropped by issue 10: nothing asks for these any more; a Scan only for the backfill, on the table alone.
+    const all = Object.keys(exactly).filter((n) => n !== 'backfill').flatMap((n) => actionsOf(statements(n as FunctionName)));
     for (const gone of ['states:SendTaskFailure', 'states:ListExecutions', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
       expect(all).not.toContain(gone);
     }
+    const scan = statements('backfill').filter((st) => JSON.stringify(st.Action).includes('dynamodb:Scan'));
+    expect(scan.flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource])).map((r: Json) => JSON.stringify(r))).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': [stack.getLogicalId(stack.table.node.defaultChild as never), 'Arn'] }),
+    ]);
+  });
+
+  it('invokes the index backfill on deploy, asynchronously, after the table and every function that writes incidents', () => {
+    const [, trigger] = resourcesOf(json, 'Custom::Trigger')[0]!;
+    expect(trigger.Properties.InvocationType).toBe('Event');
+    expect(JSON.stringify(trigger.Properties.HandlerArn)).toContain(fnId('backfill'));
+    const after = JSON.stringify(trigger.DependsOn ?? []);
+    for (const name of ['report', 'act', 'sync'] as FunctionName[]) expect({ name, after: after.includes(fnId(name)) }).toEqual({ name, after: true });
+    expect(after).toContain(stack.getLogicalId(stack.table.node.defaultChild as never));
+    // It waits out the longest timeout of those writers before a first scan (functions/ops/backfill.ts).
+    const writers = Math.max(...(['report', 'act', 'sync'] as FunctionName[]).map((n) => fnOf(n).timeout!.toSeconds()));
+    expect((json.Resources[fnId('backfill')].Properties.Environment.Variables as Json).BACKFILL_SETTLE_SECONDS).toBe(String(writers + 5));
+    // Retried by Lambda, then the alarmed failure queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId('backfill') }, MaximumRetryAttempts: 2 });
   });
 
   it('lets the relay read exactly the secrets the county file names', () => {

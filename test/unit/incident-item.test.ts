@@ -4,7 +4,7 @@ import { KEY_ATTRIBUTES } from '#storage/table-design.js';
 import { testIncident } from '../helpers/dynamodb.js';
 
 const OPEN_ATTRIBUTES = ['gsiGridOpen', 'gsiTownOpen', 'gsiCountyOpen', 'gsiReporterOpen', 'gsiDeadline'];
-const ALL_ATTRIBUTES = ['gsiGrid', 'gsiTown', 'gsiCounty', 'gsiReporter', 'gsiCreated'];
+const ALL_ATTRIBUTES = ['gsiGrid', 'gsiTown', 'gsiCounty', 'gsiReporter', 'gsiGridCategory', 'gsiCreated'];
 
 describe('toItem', () => {
   it('keys the incident as INC#<id> / INCIDENT and keeps its own attributes, not the workflow\'s bookkeeping', () => {
@@ -21,11 +21,11 @@ describe('toItem', () => {
   });
 
   it('puts an open incident in every open index, sorted by deadline then id', () => {
-    const item = toItem(testIncident({ id: 'inc-1', gridId: 'g', townId: 't', countyId: 'c', reportedBy: 'r', deadline: '2025-03-02T00:00:00.000Z' }));
+    const item = toItem(testIncident({ id: 'inc-1', gridId: 'g', townId: 't', countyId: 'c', reportedBy: 'r', category: 'k', deadline: '2025-03-02T00:00:00.000Z' }));
     expect(item).toMatchObject({
       gsiGridOpen: 'g', gsiTownOpen: 't', gsiCountyOpen: 'c', gsiReporterOpen: 'r',
       gsiDeadline: '2025-03-02T00:00:00.000Z#inc-1',
-      gsiGrid: 'g', gsiTown: 't', gsiCounty: 'c', gsiReporter: 'r',
+      gsiGrid: 'g', gsiTown: 't', gsiCounty: 'c', gsiReporter: 'r', gsiGridCategory: 'g#k',
       gsiCreated: '2025-03-01T00:00:00.000Z#inc-1',
       gsiActive: 'c',
     });
