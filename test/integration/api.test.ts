@@ -4,6 +4,8 @@
  */
 import { SignJWT } from 'jose';
 import { incidents } from '#commons/stores.js';
+import { documentClient, tableName } from '#storage/dynamodb.js';
+import { isBackfilled } from '#storage/index-backfill.js';
 import { loadSigningKey, LOCAL_AUDIENCE, LOCAL_ISSUER } from '#local/tokens.js';
 import { until } from '../helpers/county-client.js';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
@@ -217,27 +219,33 @@ describe('retries and races', () => {
     expect(final.body.timeline.filter((e: any) => e.type === 'resolved')).toHaveLength(1);
   });
 
-  test('paging returns every incident exactly once; a forged cursor is a 400', async () => {
+  test('paging returns every incident exactly once, in order, with and without a category; a forged cursor is a 400', async () => {
     const grid = 'south-02';
     const leader = await t.token('grid', grid, 'leader-south-02');
     const created = new Set<string>();
     for (let i = 0; i < 23; i++) created.add((await report({ ...HAZARD, gridId: grid, title: `pile ${i}` }, leader)).body.id);
-    for (const status of ['', 'open']) {
+    // Another category in the grid, resolved on the spot: in the grid's list, not in its open list nor its hazards.
+    const other = (await report({ ...HAZARD, gridId: grid, category: 'conflict', resolvedOnSpot: { note: 'Talked it over' } }, leader)).body.id;
+    // The category list is read from the gridCategory index (the local runtime backfilled at start): the same pages.
+    expect(await isBackfilled(documentClient, tableName(), 'gridCategory')).toBe(true);
+    for (const [filter, expected] of [['', [...created, other]], ['&status=open', [...created]], ['&category=safety-hazard', [...created]], ['&category=conflict', [other]]] as const) {
       const seen: string[] = [];
       let cursor: string | null = null;
       let lastDeadline = '';
+      let lastCreated = '~';
       do {
-        const q: string = `/incidents?limit=7${status ? `&status=${status}` : ''}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const q: string = `/incidents?limit=7${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
         const page = await t.call('GET', q, { token: leader });
         expect(page.status).toBe(200);
         expect(page.body.items.length).toBeLessThanOrEqual(7);
         for (const item of page.body.items) {
           seen.push(item.id);
-          if (status === 'open') { expect(item.deadline >= lastDeadline).toBe(true); lastDeadline = item.deadline; }
+          if (filter === '&status=open') { expect(item.deadline >= lastDeadline).toBe(true); lastDeadline = item.deadline; }
+          else { expect(item.createdAt <= lastCreated).toBe(true); lastCreated = item.createdAt; }
         }
         cursor = page.body.nextCursor;
       } while (cursor);
-      expect(seen.sort()).toEqual([...created].sort());
+      expect({ filter, seen: seen.sort() }).toEqual({ filter, seen: [...expected].sort() });
     }
     const page = await t.call('GET', '/incidents?limit=7', { token: leader });
     const forged = `${page.body.nextCursor.slice(0, -3)}abc`;

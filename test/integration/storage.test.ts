@@ -9,16 +9,17 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GridflowError } from '#domain/errors.js';
 import type { Incident } from '#domain/incident.js';
 import { startDynamoDbLocal, superviseDynamoDbLocal } from '#local/dynamodb-local.js';
-import { ensureTable } from '#storage/create-table.js';
+import { createTableInput, ensureTable } from '#storage/create-table.js';
 import { cursorBinding, decodeCursor, encodeCursor } from '#storage/cursor.js';
 import { hashRequest, IdempotencyStore, IN_PROGRESS_LEASE_SECONDS } from '#storage/idempotency.js';
 import { counted, counterWrites } from '#domain/stats.js';
-import { countedOf } from '#storage/incident-item.js';
+import { countedOf, toItem } from '#storage/incident-item.js';
+import { backfill, backfillMarkerKey } from '#storage/index-backfill.js';
 import { IncidentRepository, type ListQuery } from '#storage/incident-repository.js';
 import { StatsRepository } from '#storage/stats-repository.js';
 import { translateConfig } from '#storage/dynamodb.js';
@@ -429,6 +430,93 @@ describe('IncidentRepository.list', () => {
     const rest = await repo.listActive(p.countyId, first.lastKey, 10);
     expect([...first.items, ...rest.items].map((i) => i.id).sort()).toEqual(expected);
     expect(rest.lastKey).toBeUndefined();
+  });
+});
+
+describe('the gridCategory index, added to a table that already holds incidents', () => {
+  it('keeps an old incident in its grid\'s category list before, during and after the backfill, which reads the index only once complete', async () => {
+    // A county's table as deployed before the index: its design without it, and incidents written without the attribute.
+    const tableName = `before-index-${uid()}`;
+    const input = createTableInput(tableName);
+    await db!.client.send(new CreateTableCommand({
+      ...input,
+      AttributeDefinitions: input.AttributeDefinitions!.filter((d) => d.AttributeName !== INDEXES.gridCategory.partitionKey),
+      GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== INDEXES.gridCategory.name),
+    }));
+    // Which index each list Query read, seen on the wire.
+    const read: string[] = [];
+    const doc = DynamoDBDocumentClient.from(db!.client, translateConfig);
+    doc.middlewareStack.add((next) => async (args) => {
+      const indexName = (args.input as { IndexName?: string }).IndexName;
+      if (indexName) read.push(indexName);
+      return next(args);
+    }, { step: 'initialize', name: 'recordIndexName' });
+    const p = place();
+    const at = (day: number) => `2025-03-${String(day).padStart(2, '0')}T08:00:00.000Z`;
+    const conflict = [1, 2, 3, 4, 5].map((day) => testIncident({ ...p, id: `old-${day}-${uid()}`, category: 'conflict', createdAt: at(day), status: day === 3 ? 'open' : 'closed', deadline: day === 3 ? at(9) : null }));
+    const others = [testIncident({ ...p, id: `noise-${uid()}`, category: 'noise', createdAt: at(6) }), testIncident({ ...p, gridId: `${p.gridId}-b`, id: `b-${uid()}`, category: 'conflict', createdAt: at(7) })];
+    const oldFormat = (i: Incident) => {
+      const { [INDEXES.gridCategory.partitionKey]: _new, ...item } = toItem(i);
+      return item;
+    };
+    for (const i of [...conflict, ...others]) await doc.send(new PutCommand({ TableName: tableName, Item: oldFormat(i) }));
+    // One moved by a reassignment in a version that wrote a stale attribute: repaired, not only the missing ones.
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...oldFormat(conflict[0]!), [INDEXES.gridCategory.partitionKey]: `${p.gridId}-b#conflict` } }));
+
+    await ensureTable(db!.client, tableName);
+    const { Table } = await db!.client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === INDEXES.gridCategory.name)?.IndexStatus).toBe('ACTIVE');
+
+    const list = { index: 'gridAll' as const, partition: p.gridId, ascending: false, filters: { gridId: p.gridId, category: 'conflict' }, narrower: { index: 'gridCategory' as const, partition: `${p.gridId}#conflict` } };
+    const newestFirst = conflict.map((i) => i.id).reverse();
+    const walk = async (r: IncidentRepository, limit: number, after?: string) => {
+      const ids: string[] = [];
+      for (let guard = 0; guard < 20; guard++) {
+        const page = await r.list({ ...list, limit, ...(after === undefined ? {} : { after }) });
+        ids.push(...page.items.map((i) => i.id));
+        if (page.after === undefined) return ids;
+        after = page.after;
+      }
+      throw new Error('did not end');
+    };
+
+    // Before: the grid's all-status index, filtered; every old incident is there.
+    const before = new IncidentRepository(doc, tableName);
+    const first = await before.list({ ...list, limit: 2 });
+    expect(first.items.map((i) => i.id)).toEqual(newestFirst.slice(0, 2));
+    expect(await walk(before, 2)).toEqual(newestFirst);
+    expect(new Set(read)).toEqual(new Set(['gridAll']));
+
+    // A run cut short after one page of 3 items: not done, its position saved; lists still read the old index.
+    const cut = await backfill(doc, tableName, 'gridCategory', { pageSize: 3, continueWhile: (pages) => pages < 1 });
+    expect(cut).toMatchObject({ done: false, resumed: false, scanned: 3 });
+    read.length = 0;
+    expect(await walk(new IncidentRepository(doc, tableName), 2)).toEqual(newestFirst);
+    expect(new Set(read)).toEqual(new Set(['gridAll']));
+
+    // Resumed where it stopped; then complete, and a third run reads the marker only.
+    const rest = await backfill(doc, tableName, 'gridCategory', { pageSize: 3 });
+    expect(rest).toMatchObject({ done: true, resumed: true, scanned: conflict.length + others.length - 3 });
+    expect(cut.written + rest.written).toBe(conflict.length + others.length);
+    expect(await backfill(doc, tableName, 'gridCategory')).toMatchObject({ alreadyDone: true, written: 0, scanned: 0 });
+    expect((await doc.send(new GetCommand({ TableName: tableName, Key: backfillMarkerKey('gridCategory'), ConsistentRead: true }))).Item).toMatchObject({ completedAt: expect.any(String) });
+
+    // After: the new index, the same incidents in the same order; a cursor issued before the backfill resumes there.
+    read.length = 0;
+    const after = new IncidentRepository(doc, tableName);
+    expect(await walk(after, 2)).toEqual(newestFirst);
+    expect(await walk(after, 2, first.after)).toEqual(newestFirst.slice(2));
+    expect(new Set(read)).toEqual(new Set(['gridCategory']));
+    // The other filters still apply (status on the items read), and so do the other categories and grids.
+    expect((await after.list({ ...list, limit: 10, filters: { ...list.filters, status: 'closed' } })).items.map((i) => i.id)).toEqual(newestFirst.filter((id) => id !== conflict[2]!.id));
+    expect((await after.list({ ...list, limit: 10, filters: { gridId: p.gridId, category: 'noise' }, narrower: { index: 'gridCategory', partition: `${p.gridId}#noise` } })).items.map((i) => i.id)).toEqual([others[0]!.id]);
+
+    // A reassignment (the write path that changes gridId) moves the incident between the grids' category lists.
+    const moved = await after.save({ ...conflict[4]!, gridId: `${p.gridId}-b`, version: conflict[4]!.version + 1 }, conflict[4]!);
+    expect(moved.gridId).toBe(`${p.gridId}-b`);
+    expect(await walk(after, 10)).toEqual(newestFirst.slice(1));
+    const otherGrid = await after.list({ ...list, partition: `${p.gridId}-b`, limit: 10, filters: { gridId: `${p.gridId}-b`, category: 'conflict' }, narrower: { index: 'gridCategory', partition: `${p.gridId}-b#conflict` } });
+    expect(otherGrid.items.map((i) => i.id)).toEqual([others[1]!.id, conflict[4]!.id]);
   });
 });
 
