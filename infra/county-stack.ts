@@ -259,6 +259,10 @@ export class CountyStack extends Stack {
       value: reconcile.functionName,
       description: 'Invoke with {"stuck":"list"} or {"stuck":"retry"} to list or retry incidents whose workflow is stuck',
     });
+    new CfnOutput(this, 'BackfillFunctionName', {
+      value: backfill.functionName,
+      description: 'Runs on deploy; invoke with --invocation-type Event to fill an added index again (README, deploy step 8)',
+    });
     new CfnOutput(this, 'OpsTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe ops here' });
     for (const [level, topic] of Object.entries(this.topics.ownTopics)) {
       new CfnOutput(this, `${level.charAt(0).toUpperCase()}${level.slice(1)}TopicArn`, { value: topic.topicArn });

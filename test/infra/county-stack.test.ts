@@ -196,6 +196,8 @@ describe('functions', () => {
     expect((json.Resources[fnId('backfill')].Properties.Environment.Variables as Json).BACKFILL_SETTLE_SECONDS).toBe(String(writers + 5));
     // Retried by Lambda, then the alarmed failure queue.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId('backfill') }, MaximumRetryAttempts: 2 });
+    // Ops run it again by hand with this name (README, deploy step 8).
+    template.hasOutput('BackfillFunctionName', { Value: { Ref: fnId('backfill') } });
   });
 
   it('lets the relay read exactly the secrets the county file names', () => {
