@@ -383,6 +383,7 @@ export class IncidentRepository {
    */
   async list(q: ListQuery): Promise<ListPage> {
     if (!Number.isInteger(q.limit) || q.limit < 1) throw new Error(`list limit must be a positive integer, got ${q.limit}`);
+    if (q.narrower && INDEXES[q.narrower.index].sortKey !== INDEXES[q.index].sortKey) throw new Error(`${q.narrower.index} does not sort like ${q.index}`);
     const { index: indexName, partition } = q.narrower && await this.backfilled(q.narrower.index) ? q.narrower : q;
     const index: IndexDesign = INDEXES[indexName];
     const filters = q.filters ?? {};
