@@ -81,7 +81,7 @@ export function printSummary(r: BenchResults): void {
       const cn = p.cost['cn-north-1']!;
       say(`  ${pad(path, 16)}${pad(num((c.mix[path] ?? 0) * 100, 1) + '%', 8)}${pad(num(u.transitions), 8)}${pad(num(u.lambdaInvocations), 8)}${pad(num(u.writeUnits, 0), 8)}${pad(num(u.readUnits), 7)}${pad(num(u.snsPublishes), 6)}${pad(num(u.apiRequests), 6)}${pad(money(us['as built'].total), 13)}${pad(money(us.cheapest.total), 12)}${money(cn['as built'].total)}`);
     }
-    say('\nPER MONTH, ONE COUNTY OF THE DEMO\'S SIZE');
+    say('\nPER MONTH, ONE COUNTY OF THIS RUN\'S SIZE (the demo\'s, times --scale)');
     for (const [region, byDesign] of Object.entries(c.monthly)) {
       for (const [design, m] of Object.entries(byDesign)) {
         say(`  ${pad(region, 11)} ${pad(design, 22)} ${m.currency} ${num(m.total, 2)} a month for ${Math.round(m.incidents)} incidents (${money(m.perIncident)} each)`);
