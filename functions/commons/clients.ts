@@ -15,22 +15,36 @@ const newSns = () => new SNSClient({ requestHandler: REQUEST_TIMEOUTS });
 /** The current SNS client (a live binding: see publishToSns). */
 export let sns = newSns();
 
+/** Publishes in flight per client, and the clients replaced but still finishing theirs. */
+const inFlight = new Map<SNSClient, number>();
+const retired = new Set<SNSClient>();
+
 /**
  * Publish through the current SNS client. A failure before any answer came back (serialization, the network)
  * may leave state behind in the client: the SDK's query serializer, after a message it could not encode,
  * prefixes the next request of the same client with the half-written field, corrupting another incident's
- * message. Such a client is replaced, so one message's failure never reaches another.
+ * message. Such a client is replaced, so one message's failure never reaches another; it is destroyed only once
+ * the publishes already in flight on it are done (destroying it at once aborted them: in a burst, hundreds of
+ * answered publishes failed and were sent again).
  */
 export async function publishToSns(input: PublishCommandInput): Promise<PublishCommandOutput> {
   const client = sns;
+  inFlight.set(client, (inFlight.get(client) ?? 0) + 1);
   try {
     return await client.send(new PublishCommand(input));
   } catch (error) {
     const answered = typeof (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode === 'number';
     if (!answered && sns === client) {
       sns = newSns();
-      client.destroy();
+      retired.add(client);
     }
     throw error;
+  } finally {
+    const left = inFlight.get(client)! - 1;
+    if (left > 0) inFlight.set(client, left);
+    else {
+      inFlight.delete(client);
+      if (retired.delete(client)) client.destroy();
+    }
   }
 }

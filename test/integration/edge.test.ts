@@ -160,6 +160,24 @@ describe('item 1: publishing is robust whatever is stored', () => {
     expect((await import('#commons/clients.js')).sns).not.toBe(poisonedClient);
   });
 
+  test('a message that fails leaves the others in flight on the same client alone: each is published once', async () => {
+    // Replacing the client must not destroy it under requests still in flight: in a burst, one failure aborted
+    // hundreds of answered publishes, which the SDK then sent again (the sink counted 920 repeats in 2,002).
+    const { publishToSns } = await import('#commons/clients.js');
+    const topic = process.env[(await import('#commons/topics.js')).topicEnv('grid')]!;
+    const before = t.county.publishes().length;
+    const ids = Array.from({ length: 60 }, (_, i) => `inflight-${i}`);
+    const inFlight = ids.map((id) => publishToSns({ TopicArn: topic, Message: id, MessageAttributes: { incidentId: { DataType: 'String', StringValue: id } } }));
+    await new Promise((r) => setImmediate(r));
+    await expect(publishToSns({ TopicArn: topic, Message: 'poison \ud800', MessageAttributes: { incidentId: { DataType: 'String', StringValue: 'p2' } } }))
+      .rejects.toThrow(/URI malformed/);
+    const outcomes = await Promise.allSettled(inFlight);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    // Counted at the SNS endpoint, before any de-duplication: every message exactly once.
+    const received = t.county.publishes().slice(before).map((p) => p.attributes.incidentId!).filter((id) => id.startsWith('inflight-'));
+    expect(received.sort()).toEqual([...ids].sort());
+  });
+
   test('the SNS subject stays under 100 printable ASCII characters whatever the ids', async () => {
     const { snsSubject } = await import('#workflow/publish.js');
     for (const category of ['c', 'x'.repeat(100), `${'a'.repeat(90)}-${'b'.repeat(9)}`, 'Ｃ类别']) {
