@@ -16,6 +16,7 @@
  */
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { now } from '../commons/clock.js';
+import { inParallel } from '../commons/in-parallel.js';
 import { compositeKey, INCIDENT_SK } from './incident-item.js';
 import { INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY } from './table-design.js';
 
@@ -126,17 +127,4 @@ async function fill(doc: DynamoDBDocumentClient, tableName: string, design: Desi
     }
   }
   return false;
-}
-
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -12,6 +12,7 @@ import {
   QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput, type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { CellKey, CellWrite, CohortCell, Counters, SeriesCell } from '../domain/stats.js';
+import { inParallel } from '../commons/in-parallel.js';
 import { TABLE_PARTITION_KEY, TABLE_SORT_KEY } from './table-design.js';
 
 export const STATS_PK_PREFIX = 'STATS#';
@@ -61,20 +62,6 @@ function countersOf(item: Record<string, unknown>): Counters {
 
 const negate = (c: Counters): Counters => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, -v]));
 
-/** Runs `tasks` with at most `limit` in flight; results in order. */
-async function inParallel<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
-
 export class StatsRepository {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
 
@@ -88,7 +75,7 @@ export class StatsRepository {
    * `add`, and those of `subtract` negated: their sum is the window's.
    */
   async cohortCells(plan: { add: readonly string[]; subtract: readonly string[] }, prefix: string): Promise<CohortCell[]> {
-    const read = (bucket: string, sign: 1 | -1) => async () => {
+    const read = async (bucket: string, sign: 1 | -1) => {
       const items = await this.queryAll({
         KeyConditionExpression: prefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
         ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, ...(prefix ? { '#sk': TABLE_SORT_KEY } : {}) },
@@ -100,13 +87,14 @@ export class StatsRepository {
         return { townId, gridId, category, counters: sign === 1 ? counters : negate(counters) };
       });
     };
-    const cells = await inParallel([...plan.add.map((b) => read(b, 1)), ...plan.subtract.map((b) => read(b, -1))], READ_CONCURRENCY);
+    const buckets = [...plan.add.map((b) => [b, 1] as const), ...plan.subtract.map((b) => [b, -1] as const)];
+    const cells = await inParallel(buckets, READ_CONCURRENCY, ([bucket, sign]) => read(bucket, sign));
     return cells.flat();
   }
 
   /** The series cells of `townIds` from `fromDay` to `toDay` (both included). */
   async seriesCells(townIds: readonly string[], fromDay: string, toDay: string): Promise<SeriesCell[]> {
-    const read = (townId: string) => async () => {
+    const read = async (townId: string) => {
       const items = await this.queryAll({
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
         ExpressionAttributeNames: { '#pk': TABLE_PARTITION_KEY, '#sk': TABLE_SORT_KEY },
@@ -117,7 +105,7 @@ export class StatsRepository {
         return { day, gridId, counters: countersOf(item) };
       });
     };
-    return (await inParallel(townIds.map(read), READ_CONCURRENCY)).flat();
+    return (await inParallel(townIds, READ_CONCURRENCY, read)).flat();
   }
 
   /**
@@ -125,7 +113,7 @@ export class StatsRepository {
    * day it was reported, in its town then), or null when nothing was: one Query of one item per town.
    */
   async firstSeriesDay(townIds: readonly string[]): Promise<string | null> {
-    const read = (townId: string) => async () => {
+    const read = async (townId: string) => {
       const out = await this.doc.send(new QueryCommand({
         TableName: this.tableName, ConsistentRead: true, Limit: 1, ScanIndexForward: true,
         KeyConditionExpression: '#pk = :pk',
@@ -136,7 +124,7 @@ export class StatsRepository {
       const sk = out.Items?.[0]?.[TABLE_SORT_KEY];
       return typeof sk === 'string' ? sk.split('#')[0]! : null;
     };
-    const days = (await inParallel(townIds.map(read), READ_CONCURRENCY)).filter((d): d is string => d !== null);
+    const days = (await inParallel(townIds, READ_CONCURRENCY, read)).filter((d): d is string => d !== null);
     return days.length === 0 ? null : days.reduce((a, b) => (a < b ? a : b));
   }
 
