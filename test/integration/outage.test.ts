@@ -22,16 +22,21 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
 });
 
-test('a stalled database: /health 503, a request 504 with Retry-After, and its retry with the same key makes one incident', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-outage-'));
+/** A county of its own on disk, one incident reported, and the pid of its DynamoDB Local's Java. */
+async function countyWithIncident(name: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), `gridflow-${name}-`));
   const county = await spawnCounty({ configFile: join(FIXTURES, 'testville.json'), dataDir });
   running.push(county);
-  const reporter = await county.token('reporter', 'testville', 'resident-outage');
-  const before = await county.call('POST', '/incidents', { token: reporter, body: HAZARD });
-  expect(before.status).toBe(201);
-
+  const reporter = await county.token('reporter', 'testville', `resident-${name}`);
+  const created = await county.call('POST', '/incidents', { token: reporter, body: HAZARD });
+  expect(created.status).toBe(201);
   const [java] = javaProcessesOf(dataDir);
-  process.kill(java!, 'SIGSTOP');
+  return { county, dataDir, reporter, created, java: java! };
+}
+
+test('a stalled database: /health 503, a request 504 with Retry-After, and its retry with the same key makes one incident', async () => {
+  const { county, reporter, java } = await countyWithIncident('outage');
+  process.kill(java, 'SIGSTOP');
   let resumed = false;
   try {
     const health = await county.call('GET', '/health');
@@ -46,7 +51,7 @@ test('a stalled database: /health 503, a request 504 with Retry-After, and its r
     expect(stalled.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(stalled.body.detail).toMatch(/whether this request took effect is unknown.*same Idempotency-Key is safe/);
 
-    process.kill(java!, 'SIGCONT');
+    process.kill(java, 'SIGCONT');
     resumed = true;
     await until('/health answering 200', async () => (await county.call('GET', '/health')).status === 200, 30_000);
     // The retry: the write of the stalled request either happened (its response is replayed) or not (applied now).
@@ -60,20 +65,13 @@ test('a stalled database: /health 503, a request 504 with Retry-After, and its r
     const mine = await county.call('GET', '/incidents?limit=100', { token: reporter });
     expect(mine.body.items.filter((i: { title: string }) => i.title === 'Reported during the stall')).toHaveLength(1);
   } finally {
-    if (!resumed) process.kill(java!, 'SIGCONT');
+    if (!resumed) process.kill(java, 'SIGCONT');
   }
 }, 180_000);
 
 test('a dead database is started again by the runtime, with its data', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gridflow-dead-db-'));
-  const county = await spawnCounty({ configFile: join(FIXTURES, 'testville.json'), dataDir });
-  running.push(county);
-  const reporter = await county.token('reporter', 'testville', 'resident-dead-db');
-  const created = await county.call('POST', '/incidents', { token: reporter, body: HAZARD });
-  expect(created.status).toBe(201);
-
-  const [java] = javaProcessesOf(dataDir);
-  process.kill(java!, 'SIGKILL');
+  const { county, dataDir, reporter, created, java } = await countyWithIncident('dead-db');
+  process.kill(java, 'SIGKILL');
   await until('a new DynamoDB Local', () => javaProcessesOf(dataDir).some((pid) => pid !== java), 60_000);
   await until('/health answering 200', async () => (await county.call('GET', '/health')).status === 200, 60_000);
   expect(county.output()).toMatch(/DynamoDB Local exited by itself \(code \d+|signal SIGKILL\).*starting it again|DynamoDB Local exited by itself/);
