@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DATABASE_IN_FLIGHT, gateDatabase } from './database-gate.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -52,6 +53,11 @@ export interface LocalCountyOptions {
    * stopped here; the county's table gets `tableName`. @default - DynamoDB Local started for this county
    */
   dynamoDb?: { endpoint: string; tableName: string };
+  /**
+   * The handlers' DynamoDB requests in flight at once; the rest wait their turn in order (local/database-gate.ts).
+   * @default 32 (DATABASE_IN_FLIGHT)
+   */
+  databaseInFlight?: number;
   /** How often the reconciler runs after start-up. @default 60 */
   reconcileEverySeconds?: number;
   /**
@@ -226,6 +232,9 @@ export async function startLocalCounty(opts: LocalCountyOptions): Promise<LocalC
       answeredByDatabase++;
       return out;
     }, { step: 'finalizeRequest', name: 'gridflowAnsweredCount', override: true });
+    // One client serves every function here (in Lambda each has its own): queue its requests in order rather
+    // than send a burst's thousand at once to DynamoDB Local (local/database-gate.ts).
+    gateDatabase(dynamoDb, opts.databaseInFlight ?? DATABASE_IN_FLIGHT);
     const { problem } = await import('#commons/http.js');
     const { relayMessage } = await import('#channels/relay.js');
     relay = (message) => relayMessage(message, county);

@@ -1,8 +1,9 @@
 /**
  * The secrets a county file names (contract §10): JSON `{"url": "...", "signingSecret": "..."}` (DingTalk signs;
  * WeCom has none; the SMS provider adds its `accessKeyId`). In the cloud they live in Secrets Manager; locally
- * in `<data-dir>/secrets.json` as `{"<secret name>": {...}}` (GRIDFLOW_SECRETS_FILE names that file). Values are
- * cached per process for a few minutes, so a rotated secret is picked up without a deploy.
+ * in `<data-dir>/secrets.json` as `{"<secret name>": {...}}` (GRIDFLOW_SECRETS_FILE names that file). Values (and,
+ * locally, a secret's absence) are cached per process for a few minutes, so a rotated secret is picked up without
+ * a deploy.
  */
 import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -52,7 +53,9 @@ export function channelSecret(name: string, now = Date.now()): Promise<ChannelSe
   if (hit && now - hit.at < CACHE_MS) return hit.value;
   const value = load(name);
   cache.set(name, { at: now, value });
-  value.catch(() => cache.delete(name));
+  // A secret not set up on this machine is remembered as long as a value (the relay asks for every message);
+  // any other failure is asked again next time.
+  value.catch((error: unknown) => { if (!(error instanceof SecretNotConfigured)) cache.delete(name); });
   return value;
 }
 
