@@ -48,7 +48,8 @@ export function figuresOf(r: BenchResults & { fixedCost?: { usd: number } }): Re
     intakeRatioP50: r.intake?.ratio.p50 ?? null,
     intakeLiveRatioP50: r.intake?.liveRatio.p50 ?? null,
     intakePerSecond: r.intake?.api.perSecond ?? null,
-    writeUnitsPerReport: r.intake?.perReport.writeUnits ?? null,
+    // A short count (some first stages failed) is no figure of a report's cost.
+    writeUnitsPerReport: r.intake && r.intake.firstStagesDone >= r.intake.reports ? r.intake.perReport.writeUnits : null,
     writeUnitsOnSpotLifecycle: path('on-spot')?.writeUnits ?? null,
     burstEscalatedP99Ms: r.deadlines?.lagMs.p99 ?? null,
     burstTownMessageP99Ms: r.deadlines?.notificationLagMs.p99 ?? null,

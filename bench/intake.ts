@@ -38,6 +38,11 @@ export interface IntakeResult {
   floor: { perSecond: number; latencyMs: Summary; wallSeconds: number; itemBytes: Summary };
   ratio: { p50: number; p99: number; throughput: number };
   liveRatio: { p50: number; p99: number; throughput: number };
+  /**
+   * The held workflows that finished their first stage (each then waits on its grid stage's token), of `reports`.
+   * Fewer means some failed on the way (a flooded database timing out), and `perReport` counts short.
+   */
+  firstStagesDone: number;
   /** DynamoDB, Step Functions and SNS work per report: the API call, and the workflow's first stage it starts. */
   perReport: {
     dynamoOps: Record<string, number>; writeUnits: number; readUnits: number;
@@ -63,6 +68,7 @@ export async function runIntake(s: Session, opts: IntakeOptions = INTAKE_DEFAULT
   await waitUntil(() => s.settled(), 120_000);
 
   note(`intake: ${opts.reports} reports at ${opts.concurrency} in flight, their workflows held`);
+  const waitingBefore = s.local.stepFunctions.stats().waitingTokens;
   const mark = s.meter.mark();
   const release = s.meter.holdWorkflows();
   let api: Awaited<ReturnType<typeof runPool<string | null>>>;
@@ -76,6 +82,7 @@ export async function runIntake(s: Session, opts: IntakeOptions = INTAKE_DEFAULT
   await waitUntil(() => s.settled(), 240_000, 50);
   const settledSeconds = (Date.now() - settleStart) / 1000;
   const delta = s.meter.since(mark);
+  const firstStagesDone = s.local.stepFunctions.stats().waitingTokens - waitingBefore;
   const ids = api.results.filter((id): id is string => id !== null);
 
   note(`intake: ${opts.liveReports} reports with their workflows running alongside`);
@@ -114,6 +121,7 @@ export async function runIntake(s: Session, opts: IntakeOptions = INTAKE_DEFAULT
     },
     ratio: ratioOf(apiPhase),
     liveRatio: ratioOf(livePhase),
+    firstStagesDone,
     perReport: perReport(delta, requestPath, opts.reports),
     dynamoP50Ms: Object.fromEntries(Object.entries(delta.durations).filter(([k, v]) => k.startsWith('dynamo:') && v.length > 0)
       .map(([k, v]) => [k.slice('dynamo:'.length), summarize(v).p50])),

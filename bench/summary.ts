@@ -47,6 +47,7 @@ export function printSummary(r: BenchResults): void {
     say(`  live   ${num(i.live.perSecond)} reports/s   p50 ${num(i.live.latencyMs.p50)} ms   p99 ${num(i.live.latencyMs.p99)} ms   ratio p50 ${i.liveRatio.p50}x   (workflows on the same database)`);
     say(`  the request alone: ${Object.entries(i.perReport.requestPath.dynamoOps).map(([k, v]) => `${k} ${v}`).join(', ')}; ${i.perReport.requestPath.writeUnits} write units`);
     say(`  DynamoDB p50 during the run: ${Object.entries(i.dynamoP50Ms).map(([k, v]) => `${k} ${num(v)} ms`).join(', ')}`);
+    if (i.firstStagesDone < i.reports) say(`  SHORT COUNT: only ${i.firstStagesDone} of ${i.reports} held workflows finished their first stage (the others failed on the way); the figures per report below count less than a stage each`);
     say(`  per report: ${Object.entries(i.perReport.dynamoOps).map(([k, v]) => `${k} ${v}`).join(', ')}; ${i.perReport.writeUnits} write units, ${i.perReport.readUnits} read units, ${i.perReport.transitions} transitions, ${i.perReport.snsPublishes} SNS`);
   }
   if (r.deadlines) {
