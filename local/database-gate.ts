@@ -11,10 +11,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-/**
- * The best of 8, 16, 32 and 64 for a 1,000-deadline burst on this 2-core machine (docs/performance.md): fewer
- * leave the engine idle between requests, more make each request slower without more of them done a second.
- */
+/** The best of 8, 16, 32 and 64 for a 1,000-deadline burst on a 2-core machine (docs/performance.md, *The deadline burst*). */
 export const DATABASE_IN_FLIGHT = 32;
 
 export interface DatabaseGate {
