@@ -26,12 +26,15 @@ export interface TestCounty extends CountyClient {
 }
 
 /** `fixture`: a county of test/fixtures/counties by name, or the absolute path of a county file. */
-export async function startTestCounty(fixture = 'testville', opts: { inMemory?: boolean; dataDir?: string } = {}): Promise<TestCounty> {
+export async function startTestCounty(fixture = 'testville', opts: { inMemory?: boolean; dataDir?: string; databaseInFlight?: number } = {}): Promise<TestCounty> {
   const configFile = isAbsolute(fixture) ? fixture : join(FIXTURES, `${fixture}.json`);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gridflow-test-'));
   const inMemory = opts.inMemory ?? true;
   const shared = inMemory ? sharedEngine() : undefined;
-  const county = await startLocalCounty({ configFile, dataDir, port: 0, inMemory, ...(shared ? { dynamoDb: shared } : {}) });
+  const county = await startLocalCounty({
+    configFile, dataDir, port: 0, inMemory, ...(shared ? { dynamoDb: shared } : {}),
+    ...(opts.databaseInFlight === undefined ? {} : { databaseInFlight: opts.databaseInFlight }),
+  });
   const settled = async (timeoutMs = 15_000) => {
     await until('every workflow waiting at a stage', () => {
       const s = county.stepFunctions.stats();
