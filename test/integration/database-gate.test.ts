@@ -3,6 +3,7 @@
  * reports and workflow steps run at once, the engine never has more than `databaseInFlight` of them.
  */
 import { dynamoDb } from '#storage/dynamodb.js';
+import { until } from '../helpers/county-client.js';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
 
 const LIMIT = 2;
@@ -30,6 +31,9 @@ test(`twelve reports at once and their workflows: never more than ${LIMIT} reque
   const answers = await Promise.all(Array.from({ length: 12 }, () => t.call('POST', '/incidents', { token: leader, body })));
   expect(answers.map((a) => a.status)).toEqual(Array(12).fill(201));
   await t.settled();
+  // A stage waits once its token exists, while its await task's writes may still queue at the gate: let them
+  // finish before the county stops (else they fail afterwards, against a dropped table).
+  await until('the engine idle', () => inFlight === 0);
   // Concurrency reached the gate (a test that never queued would prove nothing) and the gate held it.
   expect(most).toBe(LIMIT);
 });
