@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ensureConsoleBuilt } from '#local/console-build.js';
 import { startTestCounty, type TestCounty } from '../helpers/local-county.js';
 
@@ -112,6 +112,20 @@ export async function expectField(page: Page, name: 'status' | 'level' | 'deadli
 }
 
 /** Minimum size of a touch target on a phone (WCAG 2.5.5, Apple's and Android's guidelines: 44 CSS px). */
+/**
+ * Clicks `target`; when it never becomes clickable, the error carries what the page said then (its text, and
+ * the actions region's buttons), so a failure in CI can be read without reproducing it.
+ */
+export async function clickOrExplain(page: Page, target: Locator): Promise<void> {
+  try {
+    await target.click();
+  } catch (error) {
+    const text = await page.locator('body').innerText({ timeout: 2_000 }).catch((e: unknown) => `(no text: ${(e as Error).message})`);
+    const buttons = await page.getByRole('button').allInnerTexts().catch(() => []);
+    throw new Error(`${(error as Error).message}\n--- at ${page.url()} the buttons were: ${JSON.stringify(buttons)}\n--- and the page said:\n${text.slice(0, 3_000)}`);
+  }
+}
+
 export const TOUCH_PX = 44;
 
 /**
