@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DATABASE_IN_FLIGHT, gateDatabase } from './database-gate.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -28,6 +27,7 @@ import { startAwsEndpoints, type AwsEndpoints, type PublishRequest } from './aws
 import { startDynamoDbLocal, superviseDynamoDbLocal } from './dynamodb-local.js';
 import { checkAgainstTable } from './config-check.js';
 import { assertWritableDir } from './data-dir.js';
+import { DATABASE_IN_FLIGHT, gateDatabase } from './database-gate.js';
 import { startGateway, type RunningGateway } from './http-gateway.js';
 import { createNotificationSink, NOTIFICATIONS_FILE, type NotificationSink } from './notification-sink.js';
 import { LOCAL_ACCOUNT, LOCAL_PARTITION, LOCAL_REGION } from './stepfunctions/definition.js';
